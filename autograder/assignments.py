@@ -1,0 +1,72 @@
+"""Where assignments live: `assignments/NAME/assignment.yaml` (spec, harness, checks, mutants),
+`reference/NAME/` (the trusted solution) and `student_template/NAME/` (the handout), all under
+one course root: this repository, or an unpacked autograder zip.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from types import ModuleType
+
+from pydantic import BaseModel, ConfigDict
+
+from .spec import AssignmentSpec, SpecError, load_spec
+
+SPEC_FILE = "assignment.yaml"
+
+
+def course_root() -> Path:
+    return Path(os.environ.get("AUTOGRADER_COURSE_ROOT", Path(__file__).resolve().parent.parent))
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    spec: AssignmentSpec
+    spec_path: Path
+    dir: Path
+    reference_dir: Path
+    template_dir: Path
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def harness_path(self) -> Path:
+        return self.dir / self.spec.harness
+
+    def checks_module(self) -> ModuleType | None:
+        """Staff-written checks, loaded into the grader: trusted code, beside the spec."""
+        if self.spec.checks is None:
+            return None
+        path = self.dir / self.spec.checks
+        spec = importlib.util.spec_from_file_location(f"_autograder_checks_{self.name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+
+def list_assignments(root: Path | None = None) -> list[str]:
+    base = (root or course_root()) / "assignments"
+    return sorted(p.parent.name for p in base.glob(f"*/{SPEC_FILE}"))
+
+
+def load_assignment(name: str, root: Path | None = None) -> Assignment:
+    root = root or course_root()
+    spec_path = root / "assignments" / name / SPEC_FILE
+    if not spec_path.is_file():
+        known = ", ".join(list_assignments(root)) or "none"
+        raise SpecError(f"no assignment {name!r} (no {spec_path}); available: {known}")
+    spec = load_spec(spec_path)
+    if spec.name != name:
+        raise SpecError(f"{spec_path}: name: the spec says {spec.name!r} but lives in folder {name!r}")
+    assignment = Assignment(spec=spec, spec_path=spec_path, dir=spec_path.parent,
+                            reference_dir=root / "reference" / name, template_dir=root / "student_template" / name)
+    for field, path in (("harness", assignment.harness_path),
+                        ("checks", assignment.dir / spec.checks if spec.checks else None)):
+        if path is not None and not path.is_file():
+            raise SpecError(f"{spec_path}: {field}: file {path.name} not found beside the spec")
+    return assignment

@@ -1,0 +1,28 @@
+import argparse
+import sys
+from pathlib import Path
+
+from ..assignments import load_assignment
+from ..grading import grade
+from ..report import format_report
+from ..spec import SpecError
+
+NAME = "check"
+HELP = "Self-check: run the visible cases on your code; exits non-zero if any fails."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("assignment")
+    parser.add_argument("submission", type=Path, nargs="?", default=Path("."),
+                        help="your folder, .py or .zip (default: the current folder)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = grade(load_assignment(args.assignment), args.submission, visible_only=True)
+    except SpecError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    ok = report.status == "completed" and all(c.outcome == "passed" for c in report.cases)
+    return 0 if ok else 1

@@ -1,0 +1,322 @@
+"""Runs harness calls in an isolated worker process and brings back plain data.
+
+One worker serves every call of a submission, so Python, numpy and torch are imported once.
+A call that hangs, crashes, exits or blows its memory costs that call only: the worker is
+killed with everything it started, and a fresh one serves the calls that remain. Every read
+and write to the worker has a deadline, so no worker can stall the grader.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from . import limits as limits_mod
+from .limits import Limits
+from .sandbox import wire
+
+RUNTIME_SOURCE = Path(__file__).parent / "sandbox"
+OUTPUT_SHOWN_BYTES = 4000
+_LIVE_WORKERS: set[int] = set()  # every worker of this process, spared by other runners' cleanup
+
+Status = Literal["returned", "raised", "timeout", "crashed", "startup_failed", "startup_timeout", "protocol_error"]
+
+
+class CallRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    call: str
+    args: dict[str, Any]
+    timeout_s: float
+    measure_memory: bool = False
+
+
+class ErrorInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    message: str
+    traceback: str = ""
+
+
+class CallOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    status: Status
+    value: Any = None
+    error: ErrorInfo | None = None
+    seconds: float = 0.0
+    peak_extra_memory_mb: float | None = None
+    output: str = ""
+
+
+class Workspace(BaseModel):
+    """Where a run happens: the submission's files, the runtime, the harness."""
+    model_config = ConfigDict(frozen=True)
+
+    root: Path  # the student's files, importable by name
+    runtime: Path  # worker.py, wire.py and harness.py, read-only to student code
+    home: Path  # HOME and TMPDIR of the student process
+    output_log: Path  # captured stdout/stderr, written through an fd we hold
+
+
+def prepare_runtime(base: Path, harness: Path, uid: int | None) -> tuple[Path, Path, Path]:
+    """Creates runtime/, home/ and output.log under `base`; student code may read runtime/
+    and write home/, and can reach output.log only through the fd it is given."""
+    runtime, home = base / "runtime", base / "home"
+    runtime.mkdir()
+    home.mkdir()
+    for name in ("worker.py", "wire.py"):
+        shutil.copyfile(RUNTIME_SOURCE / name, runtime / name)
+    shutil.copyfile(harness, runtime / "harness.py")
+    for path in runtime.iterdir():
+        path.chmod(0o644)
+    runtime.chmod(0o755)
+    base.chmod(0o711)  # traversable, not listable, by the sandbox uid
+    if uid is not None:
+        os.chown(home, uid, uid)
+    home.chmod(0o700)
+    return runtime, home, base / "output.log"
+
+
+def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
+              startup_timeout_s: float, uid: int | None) -> list[CallOutcome]:
+    """Answers every request, in order; never raises for anything the student code does."""
+    limits_mod.become_subreaper()
+    if uid is not None:
+        for needed, mode in ((sys.executable, 0o005), (str(workspace.runtime / "worker.py"), 0o004)):
+            if blocked := limits_mod.unreachable_by_others(needed, mode):
+                raise PermissionError(
+                    f"grading as root runs student code as uid {uid}, which cannot reach {needed} "
+                    f"({blocked} is closed to other users). Keep the interpreter and the work folder under "
+                    "world-traversable folders (setup.sh prefers /usr/bin/python3; work goes to $TMPDIR).")
+    outcomes: list[CallOutcome] = []
+    pending = list(requests)
+    with open(workspace.output_log, "ab+") as log:
+        while pending:
+            worker = _Worker(workspace, limits, uid, log.fileno())
+            try:
+                startup = worker.startup(startup_timeout_s)
+                if startup is not None:  # the submission cannot even be imported: no retry helps
+                    outcomes += [startup.model_copy(update={"id": r.id}) for r in pending]
+                    break
+                while pending:
+                    outcome = worker.call(pending[0])
+                    outcomes.append(outcome)
+                    pending.pop(0)
+                    if not worker.alive:
+                        break
+            finally:
+                worker.stop()
+    return outcomes
+
+
+class _Worker:
+    def __init__(self, workspace: Workspace, limits: Limits, uid: int | None, log_fd: int) -> None:
+        self._log_fd = log_fd
+        self._uid = uid
+        self._buffer = b""
+        self.alive = True
+        spared = limits_mod.children_of(os.getpid()) | _LIVE_WORKERS
+        read_fd, write_fd = os.pipe()
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workspace.home),
+            "TMPDIR": str(workspace.home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+            # One thread each: fair timing, and threads count against the process limit.
+            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        }
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS fixes
+            if name in os.environ:
+                env[name] = os.environ[name]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(workspace.runtime / "worker.py"),
+             str(workspace.runtime / "harness.py"), str(workspace.root), str(write_fd)],
+            stdin=subprocess.PIPE, stdout=log_fd, stderr=log_fd, pass_fds=(write_fd,),
+            cwd=workspace.root, env=env, start_new_session=True,
+            preexec_fn=limits_mod.preexec(limits, uid),
+        )
+        os.close(write_fd)
+        self._spared = spared
+        _LIVE_WORKERS.add(self.proc.pid)
+        self._replies = read_fd
+        os.set_blocking(self.proc.stdin.fileno(), False)
+
+    def startup(self, timeout_s: float) -> CallOutcome | None:
+        message, failure = self._receive(time.monotonic() + timeout_s)
+        if failure == "timeout":
+            self.alive = False
+            return CallOutcome(id="", status="startup_timeout", seconds=timeout_s, error=ErrorInfo(
+                type="Timeout", message=f"importing your code took longer than {timeout_s:g} s"))
+        if failure or message.get("kind") != "startup":
+            self.alive = False
+            return CallOutcome(id="", status="crashed", error=self._death(failure))
+        if not message.get("ok"):
+            self.alive = False
+            return CallOutcome(id="", status="startup_failed", error=_error_info(message.get("error")))
+        return None
+
+    def call(self, request: CallRequest) -> CallOutcome:
+        log_start = os.fstat(self._log_fd).st_size
+        baseline = _reset_peak_rss(self.proc.pid) if request.measure_memory else None
+        start = time.monotonic()
+        deadline = start + request.timeout_s
+        line = wire.dumps({"id": request.id, "call": request.call,
+                           "args": wire.encode(dict(request.args))})
+        failure = None if self._send(line, deadline) else "timeout"
+        message = None
+        if failure is None:
+            message, failure = self._receive(deadline)
+        seconds = time.monotonic() - start
+        peak = _peak_rss_mb(self.proc.pid, baseline) if baseline is not None and failure is None else None
+        if failure is not None:
+            self.alive = False
+            self.stop()
+        output = _read_output(self._log_fd, log_start)
+        common = dict(id=request.id, seconds=seconds, output=output, peak_extra_memory_mb=peak)
+        if failure == "timeout":
+            return CallOutcome(status="timeout", error=ErrorInfo(
+                type="Timeout", message=f"did not finish within {request.timeout_s:g} s"), **common)
+        if failure:
+            return CallOutcome(status="crashed", error=self._death(failure), **common)
+        if message.get("kind") != "reply" or message.get("id") != request.id:
+            self.alive = False
+            return CallOutcome(status="protocol_error", error=ErrorInfo(
+                type="ProtocolError", message="the worker answered out of turn"), **common)
+        if not message.get("ok"):
+            return CallOutcome(status="raised", error=_error_info(message.get("error")), **common)
+        try:
+            value = wire.decode(message.get("value"))
+        except (wire.WireError, ValueError) as exc:
+            return CallOutcome(status="protocol_error", error=ErrorInfo(
+                type="BadOutput", message=f"the returned value could not be read: {exc}"), **common)
+        return CallOutcome(status="returned", value=value, **common)
+
+    def _send(self, line: bytes, deadline: float) -> bool:
+        fd, view = self.proc.stdin.fileno(), memoryview(line)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            _, writable, _ = select.select([], [fd], [], remaining)
+            if writable:
+                try:
+                    view = view[os.write(fd, view):]
+                except (BrokenPipeError, BlockingIOError):
+                    if self.proc.poll() is not None:
+                        return True  # the death is reported by _receive
+        return True
+
+    def _receive(self, deadline: float) -> tuple[dict | None, str | None]:
+        """(message, None) or (None, 'timeout' | 'eof' | 'too large' | 'garbled')."""
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > wire.MAX_MESSAGE_BYTES:
+                return None, "too large"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, "timeout"
+            readable, _, _ = select.select([self._replies], [], [], remaining)
+            if readable:
+                chunk = os.read(self._replies, 1 << 20)
+                if not chunk:
+                    return None, "eof"
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            return wire.loads(line), None
+        except wire.WireError:
+            return None, "garbled"
+
+    def _death(self, failure: str | None) -> ErrorInfo:
+        self.stop()
+        code = self.proc.returncode
+        if failure in ("too large", "garbled"):
+            return ErrorInfo(type="ProtocolError", message="the process sent unreadable data to the grader")
+        if code is not None and code < 0:
+            sig = -code
+            reason = {
+                signal.SIGKILL: "was killed (often: it ran out of memory)",
+                signal.SIGSEGV: "crashed with a segmentation fault",
+                signal.SIGXCPU: "used up its CPU-time limit",
+                signal.SIGABRT: "aborted",
+            }.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+            return ErrorInfo(type="Crash", message=f"the Python process running your code {reason}")
+        return ErrorInfo(type="Exit", message=f"the Python process running your code exited "
+                                              f"(status {code}) before returning a result")
+
+    def stop(self) -> None:
+        if self.proc.returncode is not None and self.proc.pid not in _LIVE_WORKERS:
+            return
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        limits_mod.kill_leftovers(self.proc.pid, self._uid, self._spared)
+        self.proc.wait()
+        _LIVE_WORKERS.discard(self.proc.pid)
+        if self._replies >= 0:
+            os.close(self._replies)
+            self._replies = -1
+
+
+def _error_info(raw: Any) -> ErrorInfo:
+    if not isinstance(raw, dict):
+        return ErrorInfo(type="Error", message="an error the grader could not read")
+    return ErrorInfo(type=str(raw.get("type", "Error"))[:100], message=str(raw.get("message", ""))[:2000],
+                     traceback=str(raw.get("traceback", ""))[:4000])
+
+
+def _read_output(fd: int, start: int) -> str:
+    end = os.fstat(fd).st_size
+    size = end - start
+    if size <= 0:
+        return ""
+    if size <= OUTPUT_SHOWN_BYTES:
+        data = os.pread(fd, size, start)
+    else:
+        half = OUTPUT_SHOWN_BYTES // 2
+        data = (os.pread(fd, half, start) + f"\n... [{size - 2 * half} bytes cut] ...\n".encode()
+                + os.pread(fd, half, end - half))
+    return data.decode("utf-8", errors="replace")
+
+
+def _status_kb(pid: int, field: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _reset_peak_rss(pid: int) -> int | None:
+    """Resets the kernel's peak-RSS mark of the worker and returns its current RSS in kB.
+    Measured from outside: nothing in the student process can fake it."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+    return _status_kb(pid, "VmRSS")
+
+
+def _peak_rss_mb(pid: int, baseline_kb: int) -> float | None:
+    peak = _status_kb(pid, "VmHWM")
+    return None if peak is None else max(0.0, (peak - baseline_kb) / 1024)
+
+
+def cpu_budget(startup_timeout_s: float, requests: list[CallRequest]) -> int:
+    return math.ceil(startup_timeout_s + sum(r.timeout_s for r in requests)) + 5

@@ -1,0 +1,83 @@
+"""The command line as users call it, in real subprocesses, with real zips."""
+
+import json
+import shutil
+import zipfile
+
+from conftest import REPO
+
+from autograder.results import GradescopeResults
+
+
+def load_results(path):
+    data = json.loads(path.read_text())
+    GradescopeResults.model_validate(data)  # valid against our model of Gradescope's format
+    return data
+
+
+def test_grade_reference_writes_full_marks(cli, tmp_path):
+    out = tmp_path / "results.json"
+    result = cli("grade", "conv1d", "reference/conv1d", "--results", str(out))
+    assert result.returncode == 0, result.stderr
+    data = load_results(out)
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) == 23
+    assert all(t["status"] == "passed" for t in data["tests"])
+    assert "Score: 23 / 23" in result.stdout
+    visibilities = {t["visibility"] for t in data["tests"]}
+    assert visibilities == {"visible", "after_due_date"}
+
+
+def test_grade_zip_with_nested_folder_scores_what_it_should(cli, tmp_path):
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(REPO / "assignments/conv1d/mutants/wrong_adjoint/conv1D.py", "hw1-final/conv1D.py")
+    out = tmp_path / "results.json"
+    result = cli("grade", "conv1d", str(archive), "--results", str(out))
+    assert result.returncode == 0, result.stderr
+    data = load_results(out)
+    assert 0 < data["score"] < 23
+    statuses = {t["extra_data"]["id"]: t["status"] for t in data["tests"]}
+    assert statuses["forward/random[n=20,r=3]"] == "passed"
+    assert statuses["adjoint/inner_products[n=40,r=7]"] == "failed"
+
+
+def test_grade_scales_to_gradescope_total_points(cli, tmp_path):
+    out = tmp_path / "results.json"
+    cli("grade", "conv1d", "reference/conv1d", "--results", str(out), "--total-points", "10")
+    assert load_results(out)["score"] == 10
+
+
+def test_grade_broken_upload_still_writes_valid_results(cli, tmp_path):
+    bad = tmp_path / "upload.zip"
+    bad.write_bytes(b"PK\x03\x04 definitely not a zip")
+    out = tmp_path / "results.json"
+    result = cli("grade", "conv1d", str(bad), "--results", str(out))
+    assert result.returncode == 0
+    data = load_results(out)
+    assert data["score"] == 0
+    assert "not a readable zip" in data["output"]
+
+
+def test_grader_failure_still_writes_valid_results(cli, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "assignments" / "conv1d", course / "assignments" / "conv1d")
+    spec = course / "assignments" / "conv1d" / "assignment.yaml"
+    spec.write_text(spec.read_text().replace("points: 2", "points: -2", 1))
+    out = tmp_path / "results.json"
+    result = cli("grade", "conv1d", "reference/conv1d", "--results", str(out),
+                 env={"AUTOGRADER_COURSE_ROOT": str(course)})
+    assert result.returncode == 2
+    data = load_results(out)
+    assert data["score"] == 0 and data["extra_data"]["status"] == "grader_error"
+    assert "not a verdict on your work" in data["output"]
+    assert "points" in result.stderr and "assignment.yaml" in result.stderr
+
+
+def test_check_is_the_students_view(cli, tmp_path):
+    ok = cli("check", "conv1d", "reference/conv1d")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "after_due_date" not in ok.stdout and "more sizes" not in ok.stdout  # hidden cases not run
+    shutil.copy(REPO / "student_template/conv1d/conv1D.py", tmp_path / "conv1D.py")
+    todo = cli("check", "conv1d", cwd=tmp_path)  # default: the current folder
+    assert todo.returncode == 1
+    assert "TODO" in todo.stdout and "not implemented" in todo.stdout

@@ -1,0 +1,48 @@
+"""Every assignment's library: correct solutions get full marks, each mutant fails exactly
+the cases it declares (and passes the rest), the reference gets full marks and the untouched
+template gets zero with every case "not implemented"."""
+
+import pytest
+
+from autograder.assignments import list_assignments, load_assignment
+from autograder.grading import grade
+from autograder.library import expectation_failures, mutants, solutions
+
+ASSIGNMENTS = list_assignments()
+ENTRIES = [(name, e) for name in ASSIGNMENTS
+           for e in solutions(load_assignment(name)) + mutants(load_assignment(name))]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_reference_gets_full_marks(name):
+    a = load_assignment(name)
+    report = grade(a, a.reference_dir)
+    assert report.status == "completed"
+    failing = [(c.id, c.outcome, c.message) for c in report.cases if c.outcome != "passed"]
+    assert not failing
+    assert report.score == report.max_score > 0
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_untouched_template_gets_zero_all_not_implemented(name):
+    a = load_assignment(name)
+    report = grade(a, a.template_dir)
+    assert report.status == "completed"
+    assert report.score == 0
+    assert [c.id for c in report.cases if c.outcome != "not_implemented"] == []
+    assert all("not implemented" in c.message for c in report.cases)
+
+
+@pytest.mark.parametrize("name, entry", ENTRIES, ids=[f"{n}-{e.kind}-{e.name}" for n, e in ENTRIES])
+def test_library_entry_is_graded_as_declared(name, entry):
+    report = grade(load_assignment(name), entry.path)
+    assert expectation_failures(entry, report) == []
+    if entry.kind == "mutant":
+        assert report.score < report.max_score
+
+
+def test_each_assignment_keeps_enough_mutants_and_solutions():
+    for name in ASSIGNMENTS:
+        a = load_assignment(name)
+        assert len(mutants(a)) >= 8, name
+        assert len(solutions(a)) >= 3, name

@@ -168,7 +168,6 @@ class AssignmentSpec(_Model):
     timeout_s: float = Field(10.0, gt=0)
     startup_timeout_s: float = Field(60.0, gt=0, description="Time to start Python and import the submission.")
     memory_limit_mb: int = Field(1024, ge=64, description="Data-segment limit of the student process.")
-    requires_torch: bool = False
     notebook: NotebookOptions = Field(default_factory=NotebookOptions)
     problems: list[ProblemSpec] = Field(min_length=1)
 

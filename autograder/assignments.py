@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -43,9 +44,16 @@ class Assignment(BaseModel):
         if self.spec.checks is None:
             return None
         path = self.dir / self.spec.checks
-        spec = importlib.util.spec_from_file_location(f"_autograder_checks_{self.name}", path)
+        name = f"_autograder_checks_{self.name}"
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        # Registered before running, as a normal import would: dataclasses and typing look it up.
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
         return module
 
 

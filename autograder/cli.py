@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit code.
-COMMANDS = ("list", "grade", "check", "schema")
+COMMANDS = ("list", "grade", "check", "schema", "build", "export-otter", "regress", "batch", "diff")
 
 
 def build_parser() -> argparse.ArgumentParser:

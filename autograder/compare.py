@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .sandbox.wire import Unsupported
-from .spec import AllClose, Check, ComparatorSpec, Exact, RelError
+from .spec import AllClose, Check, ComparatorSpec, Exact, PrincipalFeatures, RelError, SingularValues, SvdFactors
 
 Outcome = Literal["passed", "failed", "not_implemented"]
 
@@ -42,6 +42,9 @@ def not_implemented(message: str) -> Verdict:
 
 def compare(spec: ComparatorSpec, expected: Any, actual: Any, *, inputs: dict[str, Any],
             params: dict[str, Any], checks: dict[str, CheckFunction]) -> Verdict:
+    if isinstance(spec, (SingularValues, PrincipalFeatures, SvdFactors)):
+        from .compare_svd import compare_svd  # imported here: compare_svd builds on this module's Verdict
+        return compare_svd(spec, expected, actual)
     if isinstance(spec, Check):
         if spec.function not in checks:
             raise LookupError(f"the spec names check {spec.function!r}, which the checks module lacks")
@@ -160,7 +163,8 @@ def _compare_close(spec: ComparatorSpec, expected: np.ndarray, actual: np.ndarra
             rtol, atol = spec.rtol, spec.atol
             bad = ~(abs_err <= atol + rtol * np.abs(e))
             rule = f"tolerance |error| <= {atol:g} + {rtol:g}·|expected|"
-            rel = abs_err / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+            # Relative to the expected entry; undefined (NaN) where that entry is zero.
+            rel = np.where(e != 0, abs_err / np.where(e != 0, np.abs(e), 1.0), np.nan)
     bad = (np.asarray(bad) | ((np.isinf(a) | np.isinf(e)) & ~same_inf)) & ~(both_nan | same_inf)
     return _report(where, bad, abs_err, rel, rule)
 
@@ -171,17 +175,20 @@ def _report(where: str, bad: np.ndarray, abs_err: np.ndarray | None, rel: np.nda
         return None
     count, total = int(bad.sum()), bad.size
     lines = [f"`{where}` is wrong in {count} of {total} entries ({rule})."]
-    if abs_err is not None and bad.ndim > 0:
-        abs_masked = np.where(bad, np.nan_to_num(abs_err, nan=np.inf), -1.0)
-        rel_masked = np.where(bad, np.nan_to_num(rel, nan=np.inf), -1.0)
-        i_abs, i_rel = np.unravel_index(np.argmax(abs_masked), bad.shape), np.unravel_index(np.argmax(rel_masked), bad.shape)
-        lines.append(f"Largest absolute error {abs_masked[i_abs]:.3g} at index {_index(i_abs)}; "
-                     f"largest relative error {rel_masked[i_rel]:.3g} at index {_index(i_rel)}.")
-        first = np.argwhere(bad)[0]
-        lines.append(f"First wrong entry at index {_index(first)}.")
-    elif abs_err is not None:
-        lines.append(f"Absolute error {float(np.nan_to_num(abs_err, nan=np.inf)):.3g}, "
-                     f"relative error {float(np.nan_to_num(rel, nan=np.inf)):.3g}.")
+    if abs_err is not None:
+        abs_err, rel = np.atleast_1d(abs_err), np.atleast_1d(rel)
+        flat_bad = np.atleast_1d(bad)
+        abs_masked = np.where(flat_bad, np.nan_to_num(abs_err, nan=np.inf), -1.0)
+        i_abs = np.unravel_index(np.argmax(abs_masked), flat_bad.shape)
+        clause = f"Largest absolute error {abs_masked[i_abs]:.3g}" + (f" at index {_index(i_abs)}" if bad.ndim else "")
+        rel_defined = flat_bad & ~np.isnan(rel)
+        if rel_defined.any():
+            rel_masked = np.where(rel_defined, rel, -1.0)
+            i_rel = np.unravel_index(np.argmax(rel_masked), flat_bad.shape)
+            clause += f"; largest relative error {rel_masked[i_rel]:.3g}" + (f" at index {_index(i_rel)}" if bad.ndim else "")
+        lines.append(clause + ".")
+        if bad.ndim:
+            lines.append(f"First wrong entry at index {_index(np.argwhere(bad)[0])}.")
     return Verdict("failed", " ".join(lines))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .assignments import Assignment, course_root
+from .baked import read_baked
 from .cases import Case
 from .limits import Limits
 from .runner import CallRequest, Workspace, cpu_budget, prepare_runtime, run_calls
@@ -52,6 +53,9 @@ def _dependencies(assignment: Assignment) -> list[Path]:
 
 
 def expected_outputs(assignment: Assignment, cases: list[Case], inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    baked = read_baked(assignment, cases)  # a built zip or handout: values without the reference
+    if baked is not None:
+        return baked
     path = cache_dir() / f"{assignment.name}-{cache_key(assignment, cases)}.json"
     if path.is_file():
         stored = json.loads(path.read_text())
@@ -71,7 +75,8 @@ def compute_expected(assignment: Assignment, cases: list[Case], inputs: dict[str
                 for c in cases]
     with tempfile.TemporaryDirectory(prefix="autograder-ref-") as tmp:
         base = Path(tmp)
-        staged = stage(spec.files, assignment.template_dir, assignment.reference_dir, base, uid=None)
+        staged = stage(spec.files, assignment.template_dir, assignment.reference_dir, base, uid=None,
+                       notebook_mode=spec.notebook.mode)
         if staged.missing:
             raise ReferenceError(f"reference/{assignment.name} lacks {', '.join(staged.missing)}")
         runtime, home, log = prepare_runtime(base, assignment.harness_path, uid=None)

@@ -15,10 +15,11 @@ from .assignments import Assignment
 from .cases import Case, generate_inputs, iter_cases
 from .compare import CheckFunction, compare, describe
 from .expected import expected_outputs
-from .limits import Limits, sandbox_uid
+from .limits import Limits
 from .results import CaseResult, GradeReport
 from .runner import CallOutcome, CallRequest, Workspace, cpu_budget, prepare_runtime, run_calls
 from .submission import SubmissionError, stage
+from .uidslots import grading_uid
 
 
 def select_cases(assignment: Assignment, visible_only: bool = False) -> list[Case]:
@@ -32,16 +33,15 @@ def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False) -
     inputs = {c.id: generate_inputs(c) for c in cases}
     expected = expected_outputs(assignment, cases, inputs)
     checks = _check_functions(assignment)
-    uid = sandbox_uid()
 
     def report(status: str, message: str = "", results: list[CaseResult] = (), notes: list[str] = ()) -> GradeReport:
         return GradeReport(assignment=spec.name, title=spec.title, status=status, message=message,
                            cases=list(results), notes=list(notes), seconds=time.monotonic() - start)
 
-    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+    with grading_uid() as uid, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         base = Path(tmp)
         try:
-            staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid)
+            staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid, spec.notebook.mode)
         except SubmissionError as exc:
             return report("submission_error", f"Your submission could not be graded: {exc}",
                           [_unrun(c, f"not run: {exc}") for c in cases])
@@ -52,13 +52,16 @@ def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False) -
         notes = list(staged.notes) + [f"`{f}` is missing from your submission" for f in staged.missing]
         runtime, home, log = prepare_runtime(base, assignment.harness_path, uid)
         workspace = Workspace(root=staged.root, runtime=runtime, home=home, output_log=log)
+        # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
+        # HOME, in memory), but no visible case runs after it to print them.
+        run_order = sorted(cases, key=lambda c: c.visibility != "visible")
         requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
-                                measure_memory=c.max_extra_memory_mb is not None) for c in cases]
+                                measure_memory=c.max_extra_memory_mb is not None) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, requests), memory_mb=spec.memory_limit_mb)
-        outcomes = run_calls(workspace, requests, limits=limits, startup_timeout_s=spec.startup_timeout_s, uid=uid)
+        outcomes = {o.id: o for o in run_calls(workspace, requests, limits=limits,
+                                               startup_timeout_s=spec.startup_timeout_s, uid=uid)}
 
-    results = [judge(c, o, expected[c.id], inputs[c.id], checks, spec.memory_limit_mb)
-               for c, o in zip(cases, outcomes)]
+    results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb) for c in cases]
     return report("completed", results=results, notes=notes)
 
 

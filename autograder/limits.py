@@ -4,23 +4,36 @@ When the grader runs as root (as on Gradescope), the student process runs as a d
 unprivileged uid in its own network namespace; every process of that uid is killed when a run
 ends, including ones that detached with setsid. As a normal user (a student's laptop) the same
 code path runs without the drop, and leftovers are found as orphans reparented to the grader,
-which makes itself a child subreaper.
+which makes itself a child subreaper. In both modes a seccomp filter (`seccomp.py`) keeps every
+student process in the worker's process group, off the network and away from the grader.
+docs/threat-model.md says what each mode defends and what it does not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import resource
+import select
+import shutil
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
+from . import seccomp
+
 DEFAULT_SANDBOX_UID = 61000  # unlikely to belong to anyone; overridable with AUTOGRADER_SANDBOX_UID
+SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # writable by any uid, so by student code
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_DUMPABLE = 4
+# A network namespace holds only a down loopback (and its own abstract unix sockets); an IPC
+# namespace takes SysV shared memory and message queues down with its last process, which
+# otherwise outlive it holding memory no rlimit counts.
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWIPC = 0x08000000
 
 
 class Limits(BaseModel):
@@ -64,37 +77,68 @@ def unreachable_by_others(path: str, leaf_mode: int = 0o005) -> str | None:
 
 
 def preexec(limits: Limits, uid: int | None) -> Callable[[], None]:
-    """The function the child runs between fork and exec; order matters: namespace and
-    limits need privileges, so they come before the drop."""
+    """The function each worker's child runs between fork and exec; everything that can be
+    prepared is prepared here, once per run. Order matters: namespaces, OOM score and limits
+    need privileges, so they come before the drop, and the seccomp filter comes last (the drop
+    itself calls setgroups/setuid, which it does not need to allow)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    syscall_filter = seccomp.build(os.getpid(), os.getpgid(0))
+    # RLIMIT_NPROC counts every task of the real uid. A dedicated uid gets the limit as is; the
+    # grader's own user (laptop) already runs many tasks, so the student gets headroom above them.
+    nproc = limits.max_processes if uid is not None else tasks_of(os.getuid()) + 4 * limits.max_processes
 
     def apply() -> None:
         if uid is not None:
-            _unshare_network()
+            # Failure (no CAP_SYS_ADMIN in some containers) leaves both namespaces as they were;
+            # the seccomp filter still refuses network sockets (docs/threat-model.md).
+            libc.unshare(_CLONE_NEWNET | _CLONE_NEWIPC)
+        _prefer_for_oom_kill(libc)
         for res, value in (
             (resource.RLIMIT_CPU, limits.cpu_seconds),
             (resource.RLIMIT_DATA, limits.memory_mb * 1024 * 1024),
             (resource.RLIMIT_FSIZE, limits.max_file_mb * 1024 * 1024),
             (resource.RLIMIT_NOFILE, limits.max_open_files),
             (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_NPROC, nproc),
         ):
+            hard = resource.getrlimit(res)[1]
+            if hard != resource.RLIM_INFINITY:  # a user cannot raise a hard limit, only lower it
+                value = min(value, hard)
             resource.setrlimit(res, (value, value))
         if uid is not None:
-            # RLIMIT_NPROC counts every process of the uid, so it is only meaningful for a
-            # dedicated uid; for the grader's own user it would count the grader's processes too.
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
             os.umask(0o077)
+        syscall_filter.install()
 
     return apply
 
 
-def _unshare_network() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    # Without network: a fresh namespace holds only a down loopback. Failure (no CAP_SYS_ADMIN in
-    # some containers) leaves the network as it was; the threat model documents this.
-    libc.unshare(_CLONE_NEWNET)
+def _prefer_for_oom_kill(libc: ctypes.CDLL) -> None:
+    # When memory runs out (Gradescope's container is smaller than the data limit times the
+    # process limit), the kernel kills student code, not the grader. Raising the score needs no
+    # privilege; a non-dumpable parent leaves /proc/self root-owned until we say otherwise.
+    try:
+        libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+
+
+def tasks_of(uid: int) -> int:
+    """Processes and threads of `uid`, as RLIMIT_NPROC counts them."""
+    count = 0
+    for pid in _all_pids():
+        try:  # status, not the owner of /proc/PID: that is root for non-dumpable processes
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields["Threads"])
+        except (OSError, KeyError, ValueError, IndexError):
+            pass
+    return count
 
 
 def become_subreaper() -> bool:
@@ -106,15 +150,30 @@ def become_subreaper() -> bool:
         return False
 
 
-def _proc_stat(pid: int) -> tuple[int, int] | None:
-    """(ppid, uid) of a live process; None if it is gone or a zombie (dead, awaiting its reaper)."""
+def protect_grader() -> None:
+    """Makes the grader non-dumpable: its /proc files (mem, environ, fd) become root's, so
+    student code running as the grader's own user (laptop) cannot read or write its memory or
+    reopen its files. As root this changes nothing for the sandbox uid, which never could."""
     try:
-        with open(f"/proc/{pid}/status") as f:
-            fields = dict(line.split(":", 1) for line in f if ":" in line)
-        if fields["State"].split()[0] in ("Z", "X"):
-            return None
-        return int(fields["PPid"]), int(fields["Uid"].split()[0])
-    except (OSError, KeyError, ValueError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _proc_stat(pid: int) -> tuple[int, int, bool] | None:
+    """(ppid, real uid, is_zombie) of a process; None if it is gone. Reads the head of
+    /proc/PID/status only: the owner of /proc/PID is root for non-dumpable processes."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            head = f.read(1024)  # State, PPid and Uid come within the first ten lines
+    except OSError:
+        return None
+    fields = dict(line.split(b":", 1) for line in head.split(b"\n")[:12] if b":" in line)
+    try:
+        state = fields[b"State"].split()[0]
+        return (None if state == b"X" else
+                (int(fields[b"PPid"]), int(fields[b"Uid"].split()[0]), state == b"Z"))
+    except (KeyError, ValueError, IndexError):
         return None
 
 
@@ -125,16 +184,16 @@ def _all_pids() -> list[int]:
         return []
 
 
-def children_of(parent: int) -> set[int]:
-    return {pid for pid in _all_pids() if (info := _proc_stat(pid)) and info[0] == parent}
+def _processes() -> dict[int, tuple[int, int, bool]]:
+    """pid -> (ppid, uid, is_zombie) for every process, in one pass over /proc."""
+    return {pid: info for pid in _all_pids() if (info := _proc_stat(pid)) is not None}
 
 
-def descendants(root_pid: int) -> set[int]:
+def _descendants_in(table: dict[int, tuple[int, int, bool]], root_pid: int, zombies: bool = False) -> set[int]:
     children: dict[int, list[int]] = {}
-    for pid in _all_pids():
-        info = _proc_stat(pid)
-        if info:
-            children.setdefault(info[0], []).append(pid)
+    for pid, (ppid, _, zombie) in table.items():
+        if zombies or not zombie:
+            children.setdefault(ppid, []).append(pid)
     found, stack = set(), [root_pid]
     while stack:
         for child in children.get(stack.pop(), []):
@@ -144,39 +203,112 @@ def descendants(root_pid: int) -> set[int]:
     return found
 
 
-def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int]) -> None:
+def children_of(parent: int) -> set[int]:
+    return {pid for pid, (ppid, _, zombie) in _processes().items() if ppid == parent and not zombie}
+
+
+def descendants(root_pid: int) -> set[int]:
+    return _descendants_in(_processes(), root_pid)
+
+
+def filtered(pid: int) -> bool:
+    """Whether a process runs under a seccomp filter (then so do all its descendants)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            return any(line.split() == [b"Seccomp:", b"2"] for line in f)
+    except OSError:
+        return False
+
+
+def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int], *, grouped: bool = False) -> None:
     """Kill the worker's whole tree and anything that escaped it, then reap what was ours.
 
-    With a dedicated uid every process of that uid is student code. Without one, escaped
-    processes are those reparented to us (we are a subreaper), less `spared`: our children from
-    before the worker started and other workers running beside it.
-    Loops because a fork bomb can create processes while we kill.
+    Atomic kills first: the kernel signals a whole process group, or every process of a uid
+    (kill -1 from that uid), under one lock, so nothing forks away meanwhile. `grouped` says
+    the worker ran under the seccomp filter, which keeps every student process in its group:
+    then the group kill is complete and the costlier uid kill is skipped.
+    Then a sweep for what neither reached (no seccomp on this machine, not root) and for orphans
+    reparented to us (we are a subreaper), dead or alive: the worker's descendants, our children
+    less `spared` (our children from before the worker started, other workers running beside
+    it), and every process of the sandbox uid. It loops because a fork bomb can create
+    processes while we kill; normally one pass finds nothing left.
     """
+    _signal_group(worker_pid)
+    if uid is not None and not grouped:
+        _kill_uid(uid)
     me = os.getpid()
     orphans: set[int] = set()
-    for _ in range(50):
-        targets = descendants(worker_pid) | {worker_pid}
-        for pid in _all_pids():
-            info = _proc_stat(pid)
-            if info is None or pid == me:
-                continue
-            ppid, owner = info
+    killed = {worker_pid}  # with SIGKILL pending a process can no longer fork: it only has to die
+    all_dead = False
+    for _ in range(500):
+        table = _processes()
+        others = _descendants_in(table, worker_pid, zombies=True)
+        for pid, (ppid, owner, _) in table.items():
             if ppid == me and pid not in spared and pid != worker_pid:
-                orphans.add(pid)
-                targets.add(pid)
-            elif uid is not None and owner == uid:
-                targets.add(pid)
-        alive = [pid for pid in targets if _proc_stat(pid) is not None]
+                orphans.add(pid)  # zombies too: nobody else will reap them
+                others.add(pid)
+            elif uid is not None and owner == uid and pid != worker_pid:
+                others.add(pid)
+        if not others:
+            break  # the worker alone, which its Popen reaps
+        alive = {pid for pid in others | {worker_pid} if pid in table and not table[pid][2] and pid != me}
         if not alive:
-            break
-        for pid in alive:
+            if all_dead:
+                break
+            # All dead, and each one's children were reparented to us as it died; but a scan is
+            # not atomic (a child read before its parent died shows the old parent), so one more
+            # scan collects them as orphans.
+            all_dead = True
+            continue
+        for pid in alive - killed:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        if alive <= killed:
+            time.sleep(0.001)  # only the dying are left
+        killed |= alive
         _reap(orphans)
-        time.sleep(0.01)
     _reap(orphans)
+
+
+def _signal_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill_uid(uid: int) -> None:
+    """kill(-1, SIGKILL) from a child that becomes `uid`: every process of the uid but the child."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    # Student code shares the uid and could stop the child: wait a second at most, then kill it
+    # (the sweep that follows still finds whatever it did not).
+    try:
+        with _pidfd(pid) as fd:
+            select.select([fd], [], [], 1.0)
+    except OSError:  # no pidfd before Linux 5.3
+        time.sleep(0.01)
+    if not os.waitpid(pid, os.WNOHANG)[0]:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+@contextlib.contextmanager
+def _pidfd(pid: int) -> Iterator[int]:
+    fd = os.pidfd_open(pid)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def _reap(pids: set[int]) -> None:
@@ -189,3 +321,23 @@ def _reap(pids: set[int]) -> None:
             done = pid
         if done:
             pids.discard(pid)
+
+
+def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TEMP_DIRS) -> None:
+    """Deletes what the sandbox uid left at the top of the shared temp folders, so that the next
+    grading with this uid starts clean (no planted files, no disk held). Never follows links."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .results import GradeReport
+from .results import CaseResult, GradeReport
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "not_implemented": "TODO", "error": "ERROR",
          "timeout": "TIMEOUT", "crashed": "CRASH", "over_memory": "MEMORY"}
@@ -22,8 +22,14 @@ def format_report(report: GradeReport, *, details: bool = True) -> str:
     if details and failures:
         lines.append("")
         for c in failures:
-            lines.append(f"{c.number} {c.problem}: {c.title} [{_MARK[c.outcome]}]")
-            lines += ["    " + line for line in c.message.strip().splitlines()]
-            if c.output:
-                lines.append("    printed: " + c.output.strip().splitlines()[-1][:200])
+            lines.append(format_case_failure(c))
+    return "\n".join(lines)
+
+
+def format_case_failure(c: CaseResult) -> str:
+    """What went wrong in one case; also the failure text of the handout's pytest items."""
+    lines = [f"{c.number} {c.problem}: {c.title} [{_MARK[c.outcome]}]"]
+    lines += ["    " + line for line in c.message.strip().splitlines()]
+    if c.output.strip():  # whitespace-only output has no last line to show
+        lines.append("    printed: " + c.output.strip().splitlines()[-1][:200])
     return "\n".join(lines)

@@ -8,6 +8,7 @@ and write to the worker has a deadline, so no worker can stall the grader.
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import select
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +29,9 @@ from .sandbox import wire
 
 RUNTIME_SOURCE = Path(__file__).parent / "sandbox"
 OUTPUT_SHOWN_BYTES = 4000
+# The grader keeps every decoded value until judging, so what one run may send back is bounded
+# in total too, not just per reply (Gradescope's container has 768 MB).
+MAX_RUN_REPLY_BYTES = 4 * wire.MAX_MESSAGE_BYTES
 _LIVE_WORKERS: set[int] = set()  # every worker of this process, spared by other runners' cleanup
 
 Status = Literal["returned", "raised", "timeout", "crashed", "startup_failed", "startup_timeout", "protocol_error"]
@@ -95,6 +100,7 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
               startup_timeout_s: float, uid: int | None) -> list[CallOutcome]:
     """Answers every request, in order; never raises for anything the student code does."""
     limits_mod.become_subreaper()
+    limits_mod.protect_grader()
     if uid is not None:
         for needed, mode in ((sys.executable, 0o005), (str(workspace.runtime / "worker.py"), 0o004)):
             if blocked := limits_mod.unreachable_by_others(needed, mode):
@@ -104,9 +110,11 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                     "world-traversable folders (setup.sh prefers /usr/bin/python3; work goes to $TMPDIR).")
     outcomes: list[CallOutcome] = []
     pending = list(requests)
+    budget = _ReplyBudget(MAX_RUN_REPLY_BYTES)
+    confine = limits_mod.preexec(limits, uid)
     with open(workspace.output_log, "ab+") as log:
         while pending:
-            worker = _Worker(workspace, limits, uid, log.fileno())
+            worker = _Worker(workspace, confine, uid, log.fileno(), budget)
             try:
                 startup = worker.startup(startup_timeout_s)
                 if startup is not None:  # the submission cannot even be imported: no retry helps
@@ -123,14 +131,26 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
     return outcomes
 
 
+class _ReplyBudget:
+    def __init__(self, total_bytes: int) -> None:
+        self.left = total_bytes
+
+
 class _Worker:
-    def __init__(self, workspace: Workspace, limits: Limits, uid: int | None, log_fd: int) -> None:
+    def __init__(self, workspace: Workspace, confine: Callable[[], None], uid: int | None, log_fd: int,
+                 budget: _ReplyBudget) -> None:
         self._log_fd = log_fd
         self._uid = uid
-        self._buffer = b""
+        self._budget = budget
+        self._line_bytes = 0  # size of the last message received
+        self._buffer = bytearray()  # appended to in place: a 64 MB reply arrives in 64 kB pipe reads
         self.alive = True
         spared = limits_mod.children_of(os.getpid()) | _LIVE_WORKERS
         read_fd, write_fd = os.pipe()
+        try:  # big replies then cross in 1 MB steps instead of 64 kB ping-pong
+            fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except OSError:
+            pass
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workspace.home),
             "TMPDIR": str(workspace.home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -145,9 +165,10 @@ class _Worker:
              str(workspace.runtime / "harness.py"), str(workspace.root), str(write_fd)],
             stdin=subprocess.PIPE, stdout=log_fd, stderr=log_fd, pass_fds=(write_fd,),
             cwd=workspace.root, env=env, start_new_session=True,
-            preexec_fn=limits_mod.preexec(limits, uid),
+            preexec_fn=confine,
         )
         os.close(write_fd)
+        self._grouped = limits_mod.filtered(self.proc.pid)  # checked, not assumed: the kernel may lack seccomp
         self._spared = spared
         _LIVE_WORKERS.add(self.proc.pid)
         self._replies = read_fd
@@ -174,7 +195,9 @@ class _Worker:
         deadline = start + request.timeout_s
         line = wire.dumps({"id": request.id, "call": request.call,
                            "args": wire.encode(dict(request.args))})
-        failure = None if self._send(line, deadline) else "timeout"
+        failure = self._out_of_turn()
+        if failure is None and not self._send(line, deadline):
+            failure = "timeout"
         message = None
         if failure is None:
             message, failure = self._receive(deadline)
@@ -188,6 +211,9 @@ class _Worker:
         if failure == "timeout":
             return CallOutcome(status="timeout", error=ErrorInfo(
                 type="Timeout", message=f"did not finish within {request.timeout_s:g} s"), **common)
+        if failure == "out of turn":
+            return CallOutcome(status="protocol_error", error=ErrorInfo(
+                type="ProtocolError", message="the worker wrote to the grader before it was asked"), **common)
         if failure:
             return CallOutcome(status="crashed", error=self._death(failure), **common)
         if message.get("kind") != "reply" or message.get("id") != request.id:
@@ -196,9 +222,16 @@ class _Worker:
                 type="ProtocolError", message="the worker answered out of turn"), **common)
         if not message.get("ok"):
             return CallOutcome(status="raised", error=_error_info(message.get("error")), **common)
+        if self._line_bytes > self._budget.left:
+            return CallOutcome(status="raised", error=ErrorInfo(type="OutputTooLarge", message=(
+                f"your code has returned more than {MAX_RUN_REPLY_BYTES // 2**20} MB of output in all; "
+                "this call's output was not read")), **common)
+        self._budget.left -= self._line_bytes
         try:
             value = wire.decode(message.get("value"))
-        except (wire.WireError, ValueError) as exc:
+        except Exception as exc:  # hostile data: whatever the decoder chokes on is the student's fault
+            self.alive = False  # and a worker that sends it serves no further call
+            self.stop()
             return CallOutcome(status="protocol_error", error=ErrorInfo(
                 type="BadOutput", message=f"the returned value could not be read: {exc}"), **common)
         return CallOutcome(status="returned", value=value, **common)
@@ -218,10 +251,22 @@ class _Worker:
                         return True  # the death is reported by _receive
         return True
 
+    def _out_of_turn(self) -> str | None:
+        """'out of turn' if the worker wrote anything since its last reply (a thread still
+        running, a forged reply prepared in advance), 'eof' if it died between calls."""
+        if self._buffer:
+            return "out of turn"
+        readable, _, _ = select.select([self._replies], [], [], 0)
+        if not readable:
+            return None
+        return "out of turn" if os.read(self._replies, 1 << 20) else "eof"
+
     def _receive(self, deadline: float) -> tuple[dict | None, str | None]:
         """(message, None) or (None, 'timeout' | 'eof' | 'too large' | 'garbled')."""
-        while b"\n" not in self._buffer:
-            if len(self._buffer) > wire.MAX_MESSAGE_BYTES:
+        scanned = 0
+        while (end := self._buffer.find(b"\n", scanned)) < 0:
+            scanned = len(self._buffer)
+            if scanned > wire.MAX_MESSAGE_BYTES:
                 return None, "too large"
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -232,10 +277,12 @@ class _Worker:
                 if not chunk:
                     return None, "eof"
                 self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        self._line_bytes = len(line)
         try:
             return wire.loads(line), None
-        except wire.WireError:
+        except Exception:  # hostile data, as in call()
             return None, "garbled"
 
     def _death(self, failure: str | None) -> ErrorInfo:
@@ -250,7 +297,7 @@ class _Worker:
                 signal.SIGSEGV: "crashed with a segmentation fault",
                 signal.SIGXCPU: "used up its CPU-time limit",
                 signal.SIGABRT: "aborted",
-            }.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+            }.get(sig, f"was killed by signal {_signal_name(sig)}")
             return ErrorInfo(type="Crash", message=f"the Python process running your code {reason}")
         return ErrorInfo(type="Exit", message=f"the Python process running your code exited "
                                               f"(status {code}) before returning a result")
@@ -262,12 +309,19 @@ class _Worker:
             self.proc.stdin.close()
         except OSError:
             pass
-        limits_mod.kill_leftovers(self.proc.pid, self._uid, self._spared)
+        limits_mod.kill_leftovers(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS, grouped=self._grouped)
         self.proc.wait()
         _LIVE_WORKERS.discard(self.proc.pid)
         if self._replies >= 0:
             os.close(self._replies)
             self._replies = -1
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:  # real-time signals have no name
+        return str(sig)
 
 
 def _error_info(raw: Any) -> ErrorInfo:
@@ -304,7 +358,8 @@ def _status_kb(pid: int, field: str) -> int | None:
 
 def _reset_peak_rss(pid: int) -> int | None:
     """Resets the kernel's peak-RSS mark of the worker and returns its current RSS in kB.
-    Measured from outside: nothing in the student process can fake it."""
+    Read from outside, but not tamper-proof: the process may reset the mark itself or work in a
+    child process (docs/threat-model.md); it guards against the wrong algorithm, not a cheat."""
     try:
         with open(f"/proc/{pid}/clear_refs", "w") as f:
             f.write("5")

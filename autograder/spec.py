@@ -105,7 +105,41 @@ class Check(_Model):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-ComparatorSpec = Annotated[Union[AllClose, RelError, Exact, Check], Field(discriminator="kind")]
+class _SvdValueTolerances(_Model):
+    rtol: float = Field(1e-6, ge=0, description="Singular values: |error| <= rtol·s + zero_rtol·s_max.")
+    zero_rtol: float = Field(
+        1e-6, ge=0, description="Singular values below zero_rtol·s_max are numerically zero; their vectors are "
+                                "arbitrary and not compared.")
+
+
+class _SvdVectorTolerances(_SvdValueTolerances):
+    cluster_rtol: float = Field(
+        1e-6, ge=0, description="Neighbouring singular values closer than cluster_rtol·s_max form a cluster; its "
+                                "vectors are compared as a subspace (any rotation inside it is accepted).")
+    atol: float = Field(
+        1e-6, ge=0, description="Largest entry error of the vectors after the best sign flip / rotation: of unit "
+                                "singular vectors as is, of principal features (and U·diag(s)·Vh) relative to s_max.")
+
+
+class SingularValues(_SvdValueTolerances):
+    """Singular values: non-negative, in descending order, each within tolerance."""
+    kind: Literal["singular_values"]
+
+
+class PrincipalFeatures(_SvdVectorTolerances):
+    """The pair (s, P) with P = F V = U·diag(s): s as `singular_values`, P's columns equal up to sign, as a
+    subspace inside clusters, ignored where s is zero; P may have min(n, d) to d columns."""
+    kind: Literal["principal_features"]
+
+
+class SvdFactors(_SvdVectorTolerances):
+    """(U, s, Vh) as np.linalg.svd returns them, full or reduced: s as `singular_values`, U's columns and Vh's
+    rows as for `principal_features` (unscaled), and U·diag(s)·Vh must reproduce the matrix."""
+    kind: Literal["svd_factors"]
+
+
+ComparatorSpec = Annotated[Union[AllClose, RelError, Exact, Check, SingularValues, PrincipalFeatures, SvdFactors],
+                           Field(discriminator="kind")]
 
 
 # --- cases, problems, assignment ------------------------------------------------------------

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
+from .notebook import NotebookMode, stage_notebook
+
 MAX_ZIP_FILES = 2000
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 _IGNORED_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "node_modules"}
@@ -33,8 +35,10 @@ class StagedSubmission(BaseModel):
     notes: list[str]
 
 
-def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: int | None) -> StagedSubmission:
-    """Copies the template's support files and the student's files into `dest`/work."""
+def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: int | None,
+          notebook_mode: NotebookMode = "definitions") -> StagedSubmission:
+    """Copies the template's support files and the student's files into `dest`/work; a file not
+    found by name may come from a notebook (.ipynb) in the upload, converted per `notebook_mode`."""
     unpacked = dest / "upload"
     unpacked.mkdir(parents=True)
     if upload.is_file() and upload.suffix == ".zip":
@@ -52,11 +56,17 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     found, missing, notes = {}, [], []
     for wanted in files:
         match = _pick(wanted, candidates)
-        if match is None:
-            missing.append(wanted)
-            continue
         target = work / wanted
         target.parent.mkdir(parents=True, exist_ok=True)
+        if match is None:
+            notebook = stage_notebook(wanted, template_dir / wanted, unpacked, candidates, notebook_mode)
+            notes += notebook.notes
+            if notebook.path is None:
+                missing.append(wanted)
+            else:
+                target.write_text(notebook.source)
+                found[wanted] = notebook.path.as_posix()
+            continue
         shutil.copyfile(unpacked / match, target)
         found[wanted] = match.as_posix()
         if match.as_posix() != wanted:
@@ -123,8 +133,8 @@ def extract_zip(archive: Path, dest: Path) -> None:
             target = (dest / Path(*name.parts)).resolve()
             if root not in target.parents:
                 raise SubmissionError(f"{archive.name}: entry {info.filename!r} points outside the archive")
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "xb") as out:
                     while chunk := src.read(1 << 20):
                         budget -= len(chunk)
@@ -133,9 +143,13 @@ def extract_zip(archive: Path, dest: Path) -> None:
                                 f"{archive.name} unpacks to more than {MAX_ZIP_BYTES // 2**20} MB")
                         out.write(chunk)
             except FileExistsError:
-                raise SubmissionError(f"{archive.name}: entry {info.filename!r} appears twice") from None
+                raise SubmissionError(f"{archive.name}: entry {info.filename[:200]!r} appears twice, or as a "
+                                      "file and a folder") from None
+            except OSError as exc:  # names too long or too deep for this file system
+                raise SubmissionError(f"{archive.name}: cannot extract {info.filename[:200]!r} "
+                                      f"({exc.strerror})") from None
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
-                raise SubmissionError(f"{archive.name}: cannot extract {info.filename!r} ({exc})") from None
+                raise SubmissionError(f"{archive.name}: cannot extract {info.filename[:200]!r} ({exc})") from None
 
 
 def _chown_tree(root: Path, uid: int) -> None:

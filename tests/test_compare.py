@@ -116,3 +116,9 @@ def test_check_functions_receive_inputs_and_options():
     assert run(spec, None, np.ones(3), {"positive": positive}).passed
     v = run(spec, None, np.zeros(3), {"positive": positive})
     assert v.outcome == "failed" and "exceed 0.5" in v.message and seen["floor"] == 0.5
+
+
+def test_relative_error_is_not_reported_where_the_expected_entry_is_zero():
+    v = run(CLOSE, np.array([0.0, 4.0]), np.array([0.5, 4.0]))
+    assert not v.passed and "absolute error 0.5" in v.message
+    assert "relative" not in v.message.split("(tolerance")[1]  # no 1e308 from dividing by zero

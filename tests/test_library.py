@@ -1,22 +1,31 @@
 """Every assignment's library: correct solutions get full marks, each mutant fails exactly
 the cases it declares (and passes the rest), the reference gets full marks and the untouched
-template gets zero with every case "not implemented"."""
+template gets zero with every case "not implemented".
+
+The gradings are those of one `autograder regress` run per assignment (the `regress_run`
+fixture, shared with test_regress.py); these tests check its reports independently."""
 
 import pytest
 
 from autograder.assignments import list_assignments, load_assignment
-from autograder.grading import grade
 from autograder.library import expectation_failures, mutants, solutions
+from autograder.regress import MIN_MUTANTS
 
 ASSIGNMENTS = list_assignments()
 ENTRIES = [(name, e) for name in ASSIGNMENTS
            for e in solutions(load_assignment(name)) + mutants(load_assignment(name))]
 
 
+def graded(regress_run, name, kind, entry_name):
+    _, report = regress_run(name)
+    [entry] = [e for e in report.entries if (e.kind, e.name) == (kind, entry_name)]
+    assert entry.report is not None, f"{entry.status}: {entry.problems}"
+    return entry.report
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_reference_gets_full_marks(name):
-    a = load_assignment(name)
-    report = grade(a, a.reference_dir)
+def test_reference_gets_full_marks(name, regress_run):
+    report = graded(regress_run, name, "reference", "reference")
     assert report.status == "completed"
     failing = [(c.id, c.outcome, c.message) for c in report.cases if c.outcome != "passed"]
     assert not failing
@@ -24,9 +33,8 @@ def test_reference_gets_full_marks(name):
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_untouched_template_gets_zero_all_not_implemented(name):
-    a = load_assignment(name)
-    report = grade(a, a.template_dir)
+def test_untouched_template_gets_zero_all_not_implemented(name, regress_run):
+    report = graded(regress_run, name, "template", "template")
     assert report.status == "completed"
     assert report.score == 0
     assert [c.id for c in report.cases if c.outcome != "not_implemented"] == []
@@ -34,8 +42,8 @@ def test_untouched_template_gets_zero_all_not_implemented(name):
 
 
 @pytest.mark.parametrize("name, entry", ENTRIES, ids=[f"{n}-{e.kind}-{e.name}" for n, e in ENTRIES])
-def test_library_entry_is_graded_as_declared(name, entry):
-    report = grade(load_assignment(name), entry.path)
+def test_library_entry_is_graded_as_declared(name, entry, regress_run):
+    report = graded(regress_run, name, entry.kind, entry.name)
     assert expectation_failures(entry, report) == []
     if entry.kind == "mutant":
         assert report.score < report.max_score
@@ -44,5 +52,5 @@ def test_library_entry_is_graded_as_declared(name, entry):
 def test_each_assignment_keeps_enough_mutants_and_solutions():
     for name in ASSIGNMENTS:
         a = load_assignment(name)
-        assert len(mutants(a)) >= 8, name
+        assert len(mutants(a)) >= MIN_MUTANTS, name
         assert len(solutions(a)) >= 3, name

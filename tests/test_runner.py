@@ -1,32 +1,43 @@
 """The isolated runner, driven with small hostile harnesses: it never stalls, never dies,
 and leaves no process behind."""
 
+import contextlib
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
+from autograder import runner
 from autograder.limits import Limits, sandbox_uid
 from autograder.runner import CallRequest, Workspace, prepare_runtime, run_calls
+from autograder.uidslots import grading_uid
 
 MARKER = "autograder-runner-test-leftover"
 
 
-def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512):
+def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512,
+        laptop: bool = False):
+    """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests."""
     # Not under tmp_path: pytest makes its folders 0700, which the sandbox uid cannot traverse.
     base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
     (base / "work").mkdir(parents=True)
     harness = tmp_path / "harness.py"
     harness.write_text(harness_code)
-    uid = sandbox_uid()
-    if uid is not None:
-        os.chown(base / "work", uid, uid)
-    runtime, home, log = prepare_runtime(base, harness, uid)
-    ws = Workspace(root=base / "work", runtime=runtime, home=home, output_log=log)
-    requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t) for i, (name, args, t) in enumerate(calls)]
-    return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30, uid=uid)
+    with contextlib.nullcontext() if laptop else grading_uid() as uid:  # a uid of its own on this machine
+        if uid is not None:
+            os.chown(base / "work", uid, uid)
+        runtime, home, log = prepare_runtime(base, harness, uid)
+        ws = Workspace(root=base / "work", runtime=runtime, home=home, output_log=log)
+        requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t)
+                    for i, (name, args, t) in enumerate(calls)]
+        return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
+                         uid=uid)
 
 
 def leftovers():
@@ -109,5 +120,119 @@ def test_forged_replies_are_rejected(tmp_path):
 
 @pytest.mark.skipif(sandbox_uid() is None, reason="privilege drop needs root")
 def test_student_code_runs_as_the_sandbox_uid(tmp_path):
-    out = run(tmp_path, "import os\ndef who(): return os.getuid()\n", [("who", {}, 5)])
-    assert out[0].value == sandbox_uid() != 0
+    out = run(tmp_path, "import os\ndef who(): return os.getuid(), os.getgroups()\n", [("who", {}, 5)])
+    uid, groups = out[0].value
+    assert uid >= sandbox_uid() and groups == []  # the base or a slot above it, no supplementary groups
+
+
+def test_a_signal_without_a_name_is_a_crash_not_a_grader_failure(tmp_path):
+    code = "import os\ndef rt(): os.kill(os.getpid(), 40)\ndef ok(): return 1\n"
+    out = run(tmp_path, code, [("rt", {}, 5), ("ok", {}, 5)])
+    assert [o.status for o in out] == ["crashed", "returned"]
+    assert "signal 40" in out[0].error.message
+
+
+def test_malformed_replies_cost_their_call_and_the_worker(tmp_path):
+    code = ("import os, time\n"
+            "def reply_fd():\n"
+            "    return next(fd for fd in map(int, os.listdir('/proc/self/fd'))\n"
+            "               if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:')\n"
+            "               and int(open(f'/proc/self/fdinfo/{fd}').read().split('flags:')[1].split()[0], 8) & 1)\n"
+            "def forge(line):\n"
+            "    os.write(reply_fd(), line.encode())\n"
+            "    time.sleep(3)\n"
+            "def pid(): return os.getpid()\n")
+    bad_array = '{"kind":"reply","id":"c1","ok":true,"value":{"__ndarray__":5,"dtype":"<f8","shape":[1]}}\n'
+    two_replies = '{"kind":"reply","id":"c3","ok":true,"value":1}\n{"kind":"reply","id":"c4","ok":true,"value":2}\n'
+    out = run(tmp_path, code, [("pid", {}, 5), ("forge", {"line": bad_array}, 5), ("pid", {}, 5),
+                               ("forge", {"line": two_replies}, 5), ("pid", {}, 5)])
+    assert [o.status for o in out] == ["returned", "protocol_error", "returned", "returned", "protocol_error"]
+    assert out[0].value != out[2].value  # the worker that sent garbage served nothing more
+    assert out[3].value == 1  # a forged reply in turn is just a value; the extra line ahead of c4 is refused
+    assert "before it was asked" in out[4].error.message
+
+
+def test_a_big_reply_arrives_in_time(tmp_path):
+    # 48 MB of float64, 64 MB as a line: read in place, not rebuilt on every pipe read.
+    out = run(tmp_path, "import numpy as np\ndef big(): return np.ones(6_000_000)\n", [("big", {}, 10)])
+    assert out[0].status == "returned" and out[0].value.shape == (6_000_000,)
+
+
+def test_replies_of_a_run_share_one_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "MAX_RUN_REPLY_BYTES", 3_000_000)
+    code = "import numpy as np\ndef mb(): return np.ones(1 << 17)\n"  # 1 MB each, 1.4 MB as base64
+    out = run(tmp_path, code, [("mb", {}, 5)] * 3)
+    assert [o.status for o in out] == ["returned", "returned", "raised"]
+    assert out[2].error.type == "OutputTooLarge" and out[2].value is None
+
+
+def test_student_code_is_off_the_network_and_cannot_signal_the_grader(tmp_path):
+    code = ("import os, socket, signal\n"
+            "def escape():\n"
+            "    errors = []\n"
+            "    for attempt in (lambda: socket.create_connection(('127.0.0.1', 9), timeout=1),\n"
+            "                    lambda: os.kill(os.getppid(), signal.SIGKILL),\n"
+            "                    lambda: os.kill(-1, signal.SIGKILL)):\n"
+            "        try:\n"
+            "            attempt()\n"
+            "            errors.append(None)\n"
+            "        except OSError as exc:\n"
+            "            errors.append(type(exc).__name__)\n"
+            "    sid = os.getsid(0)\n"
+            "    os.setsid()\n"
+            "    return errors, os.getsid(0) == sid\n")
+    out = run(tmp_path, code, [("escape", {}, 5)])
+    assert out[0].value == (["PermissionError"] * 3, True)  # setsid "succeeds" and changes nothing
+
+
+def test_a_process_chain_that_forks_away_from_every_kill_dies(tmp_path):
+    # Each generation forks the next and exits at once: a scan of /proc always finds the
+    # previous one, already dead. One killpg of the group it cannot leave ends it.
+    code = f"""
+import subprocess, sys
+CHAIN = "import os, sys\\nwhile True:\\n    if os.fork():\\n        os._exit(0)\\n    os.setsid()\\n"
+def spawn():
+    subprocess.Popen([sys.executable, "-c", CHAIN, "{MARKER}"], start_new_session=True)
+    return 1
+"""
+    out = run(tmp_path, code, [("spawn", {}, 10)])
+    assert out[0].status == "returned"
+    time.sleep(0.2)
+    assert leftovers() == []
+
+
+@pytest.mark.parametrize("spawn", [
+    "if os.fork() == 0:\n        os._exit(0)",  # a child the worker never waits for: ours once the worker dies
+    "if os.fork() == 0:\n        if os.fork():\n            os._exit(0)\n        os._exit(0)",  # ours at once
+])
+@pytest.mark.parametrize("laptop", [False, True])
+def test_children_that_died_on_their_own_are_reaped(tmp_path, spawn, laptop):
+    code = f"import os, time\ndef orphan():\n    {spawn}\n    time.sleep(0.1)\n    return 1\n"
+    out = run(tmp_path, code, [("orphan", {}, 5)], laptop=laptop)
+    assert out[0].status == "returned"
+    zombies = [pid for pid in os.listdir("/proc") if pid.isdigit() and _zombie_child_of_us(int(pid))]
+    assert zombies == []
+
+
+def _zombie_child_of_us(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return fields["State"].split()[0] == "Z" and int(fields["PPid"]) == os.getpid()
+
+
+@pytest.mark.skipif(sandbox_uid() is None, reason="sandbox uids exist only as root")
+def test_concurrent_gradings_never_kill_each_other(tmp_path):
+    # Each `autograder grade` holds a sandbox uid of its own; with a shared one, the end of one
+    # run's worker killed the other's mid-call.
+    runs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", "conv1d",
+                              "assignments/conv1d/mutants/hangs_when_r_is_1", "--results", str(tmp_path / f"{i}.json"),
+                              "--quiet"], cwd=REPO) for i in range(2)]
+    assert [p.wait(timeout=120) for p in runs] == [0, 0]
+    for i in range(2):
+        outcomes = {t["extra_data"]["id"]: t["extra_data"]["outcome"]
+                    for t in json.loads((tmp_path / f"{i}.json").read_text())["tests"]}
+        assert {k for k, v in outcomes.items() if v != "passed"} == {"forward/random[n=8,r=1]",
+                                                                    "forward/random_hidden[n=2,r=1]"}

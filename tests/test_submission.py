@@ -94,3 +94,14 @@ def test_not_a_zip(tmp_path):
     fake.write_text("not a zip")
     with pytest.raises(SubmissionError, match="not a readable zip"):
         extract_zip(fake, tmp_path / "out")
+
+
+@pytest.mark.parametrize("names", [
+    ["a/" * 3000 + "conv1D.py"],                # deeper than any path may be
+    ["b" * 300 + ".py"],                        # a longer name than the file system allows
+    ["conv1D.py", "conv1D.py/inner.py"],        # a file, then the same name as a folder
+])
+def test_unextractable_names_are_the_uploads_fault_not_the_graders(tmp_path, names):
+    archive = make_zip(tmp_path / "odd.zip", [(name, "x") for name in names])
+    with pytest.raises(SubmissionError, match="cannot extract|appears twice"):
+        extract_zip(archive, tmp_path / "out")

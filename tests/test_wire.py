@@ -64,6 +64,9 @@ def array_message(data: bytes, dtype: str, shape: list) -> dict:
     array_message(b"\0" * 7, "<f8", [1]),                 # bytes do not match shape
     array_message(b"\0" * 8, "<f8", [-1]),
     array_message(b"\0" * 8, "[('a','<f8')]", [1]),
+    {"__ndarray__": 5, "dtype": "<f8", "shape": [1]},     # payload of the wrong type
+    {"__ndarray__": "AAAAAAAAAAA=", "dtype": ["<f8"], "shape": [1]},
+    array_message(b"\0" * 8, "(1000000000000,)f8", [1]),  # numpy's dtype parser on hostile text
     {"__pickle__": "gASV"},
     {"__tuple__": [1], "extra": 2},
     {},
@@ -81,3 +84,20 @@ def test_decoder_rejects_deep_nesting_and_huge_messages():
         wire.decode(deep)
     with pytest.raises(wire.WireError):
         wire.loads(b"[" * (wire.MAX_MESSAGE_BYTES + 1))
+
+
+def test_plain_values_are_counted_before_parsing():
+    # 3 MB of JSON, several hundred MB of Python objects once parsed: refused unparsed, at once.
+    line = b'{"value":[' + b"[]," * wire.MAX_VALUES + b"[]]}\n"
+    with pytest.raises(wire.WireError, match="values"):
+        wire.loads(line)
+    with pytest.raises(wire.WireError, match="values"):
+        wire.dumps({"value": [[]] * (wire.MAX_VALUES + 1)})
+    assert wire.decode(wire.loads(wire.dumps({"v": wire.encode(np.zeros(wire.MAX_VALUES * 2))}))["v"]).size == \
+        wire.MAX_VALUES * 2  # arrays travel as bytes and do not count
+
+
+def test_big_endian_arrays_keep_their_values():
+    value = np.arange(4, dtype=">f8")
+    back = wire.decode(wire.loads(wire.dumps({"v": wire.encode(value)}))["v"])
+    np.testing.assert_array_equal(back, value)

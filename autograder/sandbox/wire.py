@@ -16,6 +16,9 @@ from typing import Any
 import numpy as np
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# Plain JSON values (not array bytes) per message: a list of a million empty lists is 3 MB of JSON
+# but over 100 MB of Python objects; arrays travel as base64 strings and do not count.
+MAX_VALUES = 1_000_000
 MAX_DEPTH = 32
 _NUMERIC_KINDS = "biufc"
 
@@ -69,18 +72,20 @@ def _encode_array(a: np.ndarray) -> dict:
     a = np.array(a, copy=True, order="C").view(np.ndarray)
     if a.dtype.kind not in _NUMERIC_KINDS:
         return {"__unsupported__": f"numpy array of dtype {a.dtype}"}
-    return {"__ndarray__": base64.b64encode(a.tobytes()).decode("ascii"),
-            "dtype": a.dtype.newbyteorder("<").str if a.dtype.byteorder == ">" else a.dtype.str,
+    if a.dtype.byteorder == ">":
+        a = a.astype(a.dtype.newbyteorder("<"))
+    return {"__ndarray__": base64.b64encode(a.tobytes()).decode("ascii"), "dtype": a.dtype.str,
             "shape": list(a.shape)}
 
 
 def dumps(message: dict) -> bytes:
-    return json.dumps(message, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+    line = json.dumps(message, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+    _check_size(line)
+    return line
 
 
 def loads(line: bytes) -> dict:
-    if len(line) > MAX_MESSAGE_BYTES:
-        raise WireError(f"message of {len(line)} bytes exceeds {MAX_MESSAGE_BYTES}")
+    _check_size(line)
     try:
         message = json.loads(line)
     except (ValueError, RecursionError) as exc:
@@ -88,6 +93,14 @@ def loads(line: bytes) -> dict:
     if not isinstance(message, dict):
         raise WireError("message is not a JSON object")
     return message
+
+
+def _check_size(line: bytes) -> None:
+    """Bounds what parsing may cost before any parsing happens."""
+    if len(line) > MAX_MESSAGE_BYTES:
+        raise WireError(f"message of {len(line)} bytes exceeds {MAX_MESSAGE_BYTES}")
+    if line.count(b",") + line.count(b"[") + line.count(b"{") > MAX_VALUES:
+        raise WireError(f"message holds more than {MAX_VALUES} values; return a numpy array instead")
 
 
 def decode(data: Any, depth: int = 0) -> Any:
@@ -123,11 +136,12 @@ def decode(data: Any, depth: int = 0) -> Any:
 
 
 def _decode_array(data: dict) -> np.ndarray:
-    if set(data) != {"__ndarray__", "dtype", "shape"}:
+    if set(data) != {"__ndarray__", "dtype", "shape"} or not all(
+            isinstance(data[k], str) for k in ("__ndarray__", "dtype")):
         raise WireError("malformed array")
     try:
-        dtype = np.dtype(str(data["dtype"]))
-    except TypeError:
+        dtype = np.dtype(data["dtype"])
+    except Exception:  # numpy's dtype parser raises several types on hostile strings
         raise WireError("unknown dtype") from None
     shape = data["shape"]
     if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:

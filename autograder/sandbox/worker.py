@@ -18,7 +18,7 @@ _RUNTIME = os.path.dirname(os.path.abspath(__file__))
 def _take_channels(reply_fd):
     # Move the protocol off its well-known fds so that student code reading stdin
     # cannot consume requests by accident.
-    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    requests = os.fdopen(os.dup(0), "rb")  # buffered: line iteration on raw IO reads byte by byte
     replies = os.fdopen(os.dup(reply_fd), "wb", buffering=0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

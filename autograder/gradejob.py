@@ -1,0 +1,227 @@
+"""One grading in its own `python -m autograder grade` process: the unit of work of `batch` and
+`regress`.
+
+A process per submission is the crash boundary: whatever happens while grading one submission
+(a grader bug, a hang past every per-case deadline, a student process that takes its grader
+down) costs that submission only, and an overall deadline bounds the whole run. A job is plain
+data both ways and carries the submission as bytes, so the same function runs in a local
+thread or as a task on a Dask worker, which then needs the autograder and the course (at
+`course_root`) but not the submissions' filesystem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .assignments import Assignment
+from .grading import select_cases
+from .limits import descendants, remove_files_of
+from .results import GradeReport, GradescopeResults, failure_results
+from .submission import MAX_ZIP_BYTES
+from .uidslots import sandbox_uid_slot
+
+JobStatus = Literal["completed", "submission_error", "grader_error", "timeout"]
+# Verdicts on the submission; the other statuses are the grader's failures, worth retrying.
+FINAL_STATUSES: tuple[JobStatus, ...] = ("completed", "submission_error")
+
+
+class Upload(BaseModel):
+    """A submission as bytes: a folder's regular files by relative path, or one file (.zip, .py)."""
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    is_folder: bool
+    files: dict[str, bytes]
+
+    def sha256(self) -> str:
+        h = hashlib.sha256(f"{self.name}\0{self.is_folder}\0".encode())
+        for rel in sorted(self.files):
+            h.update(f"{rel}\0{len(self.files[rel])}\0".encode())
+            h.update(self.files[rel])
+        return h.hexdigest()
+
+    def write_to(self, folder: Path) -> Path:
+        """Recreates the upload under `folder`; returns what to grade (the folder or the file)."""
+        unsafe = [rel for rel, nested in [(self.name, False), *((f, self.is_folder) for f in self.files)]
+                  if not _safe_relative(rel, nested)]
+        if unsafe:
+            raise ValueError(f"unsafe file name in upload {self.name!r}: {unsafe[0]!r}")
+        target = folder / self.name if self.is_folder else folder
+        target.mkdir(parents=True, exist_ok=True)
+        for rel, data in self.files.items():
+            path = target.joinpath(*PurePosixPath(rel).parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return target if self.is_folder else target / self.name
+
+
+def _safe_relative(name: str, nested: bool) -> bool:
+    path = PurePosixPath(name)
+    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts and (nested or len(path.parts) == 1)
+
+
+class UploadTooLarge(Exception):
+    """More bytes than grading would ever unpack; the message is for the student."""
+
+
+def upload_from_path(path: Path) -> Upload:
+    """A folder's regular files (links are not followed), or a single file."""
+    if path.is_dir():
+        found = [p for dirpath, _, names in os.walk(path) for p in (Path(dirpath, n) for n in names)
+                 if p.is_file() and not p.is_symlink()]
+    else:
+        found = [path]
+    if sum(p.stat().st_size for p in found) > MAX_ZIP_BYTES:
+        raise UploadTooLarge(f"{path.name} holds more than {MAX_ZIP_BYTES // 2**20} MB")
+    if path.is_dir():
+        return Upload(name=path.name, is_folder=True,
+                      files={p.relative_to(path).as_posix(): p.read_bytes() for p in found})
+    return Upload(name=path.name, is_folder=False, files={path.name: path.read_bytes()})
+
+
+class GradeJob(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    assignment: str
+    course_root: Path
+    upload: Upload
+    timeout_s: float
+
+
+class JobOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: JobStatus
+    error: str = ""  # one line for the TA: why there is no verdict, or why the upload was unusable
+    report: GradeReport | None = None
+    results: GradescopeResults  # what the student would see: results.json
+    seconds: float = 0.0
+
+
+def failed_outcome(job_id: str, status: JobStatus, error: str, seconds: float = 0.0) -> JobOutcome:
+    """An outcome without a report; its results.json tells the student why."""
+    message = (f"Your submission could not be graded: {error}" if status == "submission_error" else
+               "The autograder could not grade this submission; this is not a verdict on your work. Please tell "
+               f"the course staff.\n\n{error}")
+    return JobOutcome(id=job_id, status=status, error=error, seconds=seconds,
+                      results=failure_results(message, execution_time=seconds))
+
+
+def default_timeout_s(assignment: Assignment) -> float:
+    """Generous: every case may time out, each after a fresh worker start."""
+    spec = assignment.spec
+    return 2 * (spec.startup_timeout_s + sum(c.timeout_s for c in select_cases(assignment))) + 30
+
+
+def run_grade_job(job: GradeJob) -> JobOutcome:
+    """Never raises for anything a submission does; a grader failure becomes a `grader_error`."""
+    start = time.monotonic()
+
+    def outcome(status: JobStatus, error: str, results: GradescopeResults | None = None,
+                report: GradeReport | None = None) -> JobOutcome:
+        seconds = time.monotonic() - start
+        if results is None:
+            return failed_outcome(job.id, status, error, seconds)
+        return JobOutcome(id=job.id, status=status, error=error, report=report, results=results, seconds=seconds)
+
+    # The slot outlives the folder: nothing of this grading is left when the next one gets its uid.
+    with sandbox_uid_slot() as uid, tempfile.TemporaryDirectory(prefix="autograder-job-") as tmp:
+        work = Path(tmp)
+        try:
+            upload = job.upload.write_to(work / "upload")
+        except ValueError as exc:
+            return outcome("submission_error", str(exc))
+        # The grading's own temp folder goes inside ours, so a killed grading leaves nothing behind;
+        # traversable (not listable) by the sandbox uid, which runs the student's code in there.
+        work.chmod(0o711)
+        (work / "tmp").mkdir(mode=0o711)
+        results_path = work / "results.json"
+        env = {**os.environ, "AUTOGRADER_COURSE_ROOT": str(job.course_root), "TMPDIR": str(work / "tmp")}
+        if uid is not None:
+            env["AUTOGRADER_SANDBOX_UID"] = str(uid)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder", "grade", job.assignment, str(upload), "--results",
+             str(results_path), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work, env=env)
+        try:
+            stdout, stderr = proc.communicate(timeout=job.timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc.pid, uid)
+            proc.communicate()
+            if uid is not None:
+                remove_files_of(uid)  # the grading's own cleanup never ran
+            return outcome("timeout", f"grading took longer than {job.timeout_s:g} s and was stopped")
+        results = _read_results(results_path)
+        if proc.returncode != 0:
+            return outcome("grader_error", _last_complaint(stderr) or
+                           f"the grading process exited with status {proc.returncode}", results)
+        try:
+            report = GradeReport.model_validate_json(stdout)
+        except ValidationError:
+            return outcome("grader_error", "the grading process printed no readable report", results)
+        error = " ".join(report.message.split()) if report.status != "completed" else ""
+        return outcome(report.status, error, results, report)
+
+
+def _last_complaint(stderr: str) -> str:
+    """The grader's own last message (`autograder: ...`, possibly several lines), on one line."""
+    lines = stderr.strip().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("autograder:")]
+    return " ".join(" ".join(lines[starts[-1] if starts else -1:]).split())[:1000]
+
+
+def _read_results(path: Path) -> GradescopeResults | None:
+    try:
+        return GradescopeResults.model_validate_json(path.read_text())
+    except (OSError, ValidationError):
+        return None
+
+
+def _kill_tree(pid: int, uid: int | None) -> None:
+    """Stops the grading process, its workers and whatever they started, then kills them all.
+    Stopping first means nothing forks or escapes while we collect. Orphans stay in the tree:
+    the grading process is a subreaper. With a sandbox uid, every process of that uid is ours."""
+    stopped: set[int] = set()
+    for _ in range(20):
+        found = ({pid} | descendants(pid) | _owned_by(uid)) - stopped
+        if not found:
+            break
+        for p in found:
+            _signal(p, signal.SIGSTOP)
+        stopped |= found
+    for p in stopped:
+        _signal(p, signal.SIGKILL)
+
+
+def _owned_by(uid: int | None) -> set[int]:
+    if uid is None:
+        return set()
+    owned = set()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:  # the real uid from status: /proc/PID itself is root's for a non-dumpable process
+                with open(f"/proc/{name}/status") as f:
+                    if next(line for line in f if line.startswith("Uid:")).split()[1] == str(uid):
+                        owned.add(int(name))
+            except (OSError, StopIteration, IndexError):
+                pass
+    return owned
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

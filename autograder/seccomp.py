@@ -1,0 +1,138 @@
+"""A seccomp filter for the student process: no network, no ptrace, no signals to the grader,
+no leaving the worker's process group.
+
+It needs no privileges (only PR_SET_NO_NEW_PRIVS), so it holds in both modes: as root beside
+the uid drop and network namespace, and on a laptop where it is the only barrier between student
+code and the grader's network access and process. It is inherited by every child and cannot be
+removed. Filters are written per architecture; elsewhere `Filter.install` returns False and
+the threat model (docs/threat-model.md) says what is lost.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import platform
+import socket
+import struct
+
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+
+_ALLOW = 0x7FFF0000
+_ERRNO = 0x00050000
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_NR, _ARCH = 0, 4  # offsets in struct seccomp_data; args[i] starts at 16 + 8 i (low word first)
+_X32_BIT = 0x40000000
+_F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
+
+_ARCHES = {
+    # machine: (AUDIT_ARCH_*, syscall numbers)
+    "x86_64": (0xC000003E, dict(
+        socket=41, kill=62, tkill=200, tgkill=234, rt_sigqueueinfo=129, rt_tgsigqueueinfo=297,
+        pidfd_send_signal=424, pidfd_getfd=438, ptrace=101, process_vm_readv=310, process_vm_writev=311,
+        setsid=112, setpgid=109, fcntl=72, ioctl=16, io_uring_setup=425, io_uring_enter=426,
+        io_uring_register=427)),
+    "aarch64": (0xC00000B7, dict(
+        socket=198, kill=129, tkill=130, tgkill=131, rt_sigqueueinfo=138, rt_tgsigqueueinfo=240,
+        pidfd_send_signal=424, pidfd_getfd=438, ptrace=117, process_vm_readv=270, process_vm_writev=271,
+        setsid=157, setpgid=154, fcntl=25, ioctl=29, io_uring_setup=425, io_uring_enter=426,
+        io_uring_register=427)),
+}
+
+
+def _errno(code: int) -> int:
+    return _ERRNO | code
+
+
+def _u32(value: int) -> int:
+    return value & 0xFFFFFFFF
+
+
+def rules(grader_pid: int, grader_pgid: int) -> dict[str, tuple[list[tuple[int, int, int]], int]]:
+    """syscall name -> ([(argument index, value, action)], action when no argument matches)."""
+    eperm, protect = _errno(errno.EPERM), [(0, grader_pid, _errno(errno.EPERM))]
+    return {
+        # Local sockets (multiprocessing, torch) and netlink stay; anything that reaches a network goes.
+        "socket": ([(0, socket.AF_UNIX, _ALLOW), (0, socket.AF_NETLINK, _ALLOW)], _errno(errno.EACCES)),
+        # Signals: not the grader, not its process group, not "everyone I may signal".
+        "kill": (protect + [(0, _u32(-1), eperm), (0, _u32(-grader_pgid), eperm)], _ALLOW),
+        "tgkill": (protect, _ALLOW),
+        "rt_sigqueueinfo": (protect, _ALLOW),
+        "rt_tgsigqueueinfo": (protect, _ALLOW),
+        # A thread id or a /proc/PID directory fd can name the grader too; nothing needs these.
+        "tkill": ([], eperm),
+        "pidfd_send_signal": ([], eperm),
+        "pidfd_getfd": ([], eperm),
+        "ptrace": ([], eperm),
+        "process_vm_readv": ([], eperm),
+        "process_vm_writev": ([], eperm),
+        # SIGIO to a chosen owner is a signal to a process of our choosing, checked late and loosely.
+        "fcntl": ([(1, _F_SETOWN, eperm), (1, _F_SETOWN_EX, eperm)], _ALLOW),
+        "ioctl": ([(1, _FIOSETOWN, eperm), (1, _SIOCSPGRP, eperm)], _ALLOW),
+        # "Success" without effect: a daemon that detaches stays in the worker's process group,
+        # which one atomic killpg ends however fast it forks.
+        "setsid": ([], _errno(0)),
+        "setpgid": ([], _errno(0)),
+        # io_uring can open sockets behind the socket() rule; ENOSYS makes libraries fall back.
+        "io_uring_setup": ([], _errno(errno.ENOSYS)),
+        "io_uring_enter": ([], _errno(errno.ENOSYS)),
+        "io_uring_register": ([], _errno(errno.ENOSYS)),
+    }
+
+
+def program(machine: str, grader_pid: int, grader_pgid: int) -> bytes | None:
+    """The BPF program as bytes of struct sock_filter, or None for an unsupported machine."""
+    if machine not in _ARCHES:
+        return None
+    audit_arch, numbers = _ARCHES[machine]
+    insns: list[tuple[int, int, int, int]] = [
+        (_LD_W_ABS, 0, 0, _ARCH),
+        (_JEQ_K, 1, 0, audit_arch),
+        (_RET_K, 0, 0, _errno(errno.ENOSYS)),  # another ABI (i386 int 0x80): other numbers, refused
+        (_LD_W_ABS, 0, 0, _NR),
+    ]
+    if machine == "x86_64":
+        insns += [(_JGE_K, 0, 1, _X32_BIT), (_RET_K, 0, 0, _errno(errno.ENOSYS))]
+    for name, (checks, default) in rules(grader_pid, grader_pgid).items():
+        block = []
+        for index, value, action in checks:
+            block += [(_LD_W_ABS, 0, 0, 16 + 8 * index), (_JEQ_K, 0, 1, _u32(value)), (_RET_K, 0, 0, action)]
+        block.append((_RET_K, 0, 0, default))
+        insns.append((_JEQ_K, 0, len(block), numbers[name]))
+        insns += block
+    insns.append((_RET_K, 0, 0, _ALLOW))
+    return b"".join(struct.pack("=HBBI", *insn) for insn in insns)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class Filter:
+    """A filter compiled in the grader, so that installing it between fork and exec is two
+    system calls; holds the program's memory until then."""
+
+    def __init__(self, code: bytes | None) -> None:
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._code = None if code is None else ctypes.create_string_buffer(code, len(code))
+        self._prog = None if code is None else _SockFprog(len(code) // 8, ctypes.addressof(self._code))
+
+    def install(self) -> bool:
+        """Applies the filter to the calling process and its future children; False when this
+        machine or kernel has no seccomp filters (no_new_privs is set regardless)."""
+        if self._libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+        if self._prog is None:
+            return False
+        if self._libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(self._prog), 0, 0) != 0:
+            err = ctypes.get_errno()
+            if err == errno.EINVAL:  # kernel built without seccomp filters
+                return False
+            raise OSError(err, "prctl(PR_SET_SECCOMP) failed")
+        return True
+
+
+def build(grader_pid: int, grader_pgid: int) -> Filter:
+    return Filter(program(platform.machine(), grader_pid, grader_pgid))

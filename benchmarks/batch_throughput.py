@@ -1,0 +1,105 @@
+"""Batch throughput: submissions per minute of `autograder batch` with 1 and 2 local workers on
+the same generated class, median of N runs taken side by side (interleaved).
+
+    .venv/bin/python benchmarks/batch_throughput.py [--assignment conv1d] [--size 48] [--runs 3]
+
+The class is `autograder.sample_class` without the mutants that must time out: those mostly
+wait on a deadline, which would measure the spec's time limits rather than the batch.
+Each run regrades everything (`--force`) and includes the command's own start-up. The CPU time
+per submission (of the batch and every process under it) does not depend on what else the
+machine is doing; the rates and their ratio do. So each run also measures the machine's own
+ratio: the same pure-Python spin loop in 1 and in 2 processes at once, the best any batch
+could do beside whatever else is running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from autograder.assignments import load_assignment  # noqa: E402
+from autograder.sample_class import make_sample_class  # noqa: E402
+
+
+class Throughput(BaseModel):
+    submissions: int
+    per_minute: dict[int, float]  # workers -> median submissions per minute
+    cpu_seconds_per_submission: float  # median over every run
+    machine_ratio: float  # median throughput of 2 spin loops at once over 1
+
+    @property
+    def ratio(self) -> float:
+        return self.per_minute[max(self.per_minute)] / self.per_minute[min(self.per_minute)]
+
+
+_SPIN = "x = 0\nfor i in range(10_000_000): x += i"
+
+
+def _spin_rate(processes: int) -> float:
+    start = time.perf_counter()
+    spinners = [subprocess.Popen([sys.executable, "-c", _SPIN]) for _ in range(processes)]
+    for s in spinners:
+        s.wait()
+    return processes / (time.perf_counter() - start)
+
+
+def batch_throughput(assignment: str = "conv1d", workers: tuple[int, ...] = (1, 2), size: int = 48,
+                     runs: int = 3) -> Throughput:
+    with tempfile.TemporaryDirectory(prefix="batch-throughput-") as tmp:
+        folder = Path(tmp) / "class"
+        count = len(make_sample_class(load_assignment(assignment), folder, size=size, slow_mutants=False))
+        # Warm the expected-output cache, as in any batch after the first.
+        subprocess.run([sys.executable, "-m", "autograder", "grade", assignment,
+                        str(load_assignment(assignment).reference_dir), "--results", f"{tmp}/warm.json", "--quiet"],
+                       check=True, cwd=REPO)
+        rates: dict[int, list[float]] = {w: [] for w in workers}
+        cpu: list[float] = []
+        machine: list[float] = []
+        for _ in range(runs):
+            machine.append(_spin_rate(2) / _spin_rate(1))
+            for w in workers:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "autograder", "batch", assignment, str(folder), "--out",
+                                f"{tmp}/out-{w}", "-j", str(w), "--force", "--no-progress"],
+                               check=True, cwd=REPO, capture_output=True)
+                rates[w].append(count / (time.perf_counter() - start) * 60)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / count)
+    return Throughput(submissions=count, per_minute={w: statistics.median(v) for w, v in rates.items()},
+                      cpu_seconds_per_submission=statistics.median(cpu), machine_ratio=statistics.median(machine))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="conv1d")
+    parser.add_argument("--size", type=int, default=48)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    result = batch_throughput(args.assignment, (1, 2), args.size, args.runs)
+    # Other work on the machine skews the rates, their ratio most: say how busy it was.
+    print(f"batch throughput, {args.assignment}, {result.submissions} submissions, median of {args.runs} "
+          f"interleaved runs, {os.cpu_count()} cores, load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after:")
+    for w, rate in result.per_minute.items():
+        print(f"  {w} worker{'s' if w > 1 else ' '}: {rate:6.1f} submissions/min")
+    print(f"  ratio: {result.ratio:.2f}x (the machine's own, two spin loops at once: {result.machine_ratio:.2f}x); "
+          f"CPU time per submission: {result.cpu_seconds_per_submission:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

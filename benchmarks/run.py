@@ -1,0 +1,108 @@
+"""Benchmarks: prints, per assignment, the figures of issue 8 and writes them to docs/benchmarks.md.
+
+    .venv/bin/python benchmarks/run.py [--runs N] [--only floor,memory,zip,batch]
+
+Every figure is the median of N runs taken side by side (interleaved) in one invocation, so
+ratios hold on a noisy machine. Sections whose prerequisites are missing say so instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from autograder.assignments import list_assignments, load_assignment  # noqa: E402
+from autograder.cases import generate_inputs  # noqa: E402
+from autograder.expected import expected_outputs  # noqa: E402
+from autograder.grading import select_cases  # noqa: E402
+from autograder.sandbox import wire  # noqa: E402
+
+PYTHON = sys.executable
+
+
+def wall(cmd: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def interleaved_medians(runs: int, commands: dict[str, Callable[[], float]]) -> dict[str, float]:
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, measure in commands.items():
+            samples[name].append(measure())
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def floor_section(runs: int) -> list[str]:
+    rows = ["| assignment | floor: reference process | floor: bare interpreter + imports | floor total | "
+            "`autograder grade` (reference) | ratio |", "|---|---|---|---|---|---|"]
+    for name in list_assignments():
+        a = load_assignment(name)
+        cases = select_cases(a)
+        inputs = {c.id: generate_inputs(c) for c in cases}
+        expected = expected_outputs(a, cases, inputs)  # warm the cache: grading normally reads it
+        with tempfile.TemporaryDirectory() as tmp:
+            cases_file = Path(tmp) / "cases.json"
+            cases_file.write_text(json.dumps([{"call": c.call, "args": wire.encode(dict(inputs[c.id])),
+                                               "expected": wire.encode(expected[c.id])} for c in cases]))
+            floor_cmd = [PYTHON, str(REPO / "benchmarks" / "floor.py"), str(a.reference_dir), str(a.harness_path),
+                         str(cases_file)]
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            libs = subprocess.run(floor_cmd, check=True, capture_output=True, text=True, env=env).stdout.split()
+            bare_cmd = [PYTHON, "-I", "-c", "".join(f"import {m}\n" for m in libs) or "pass"]
+            grade_cmd = [PYTHON, "-m", "autograder", "grade", name, str(a.reference_dir), "--results",
+                         str(Path(tmp) / "results.json"), "--quiet"]
+            m = interleaved_medians(runs, {
+                "floor": lambda: wall(floor_cmd, env=env),
+                "bare": lambda: wall(bare_cmd, env=env),
+                "grade": lambda: wall(grade_cmd, cwd=REPO),
+            })
+        total = m["floor"] + m["bare"]
+        rows.append(f"| {name} | {m['floor']:.3f} s | {m['bare']:.3f} s ({', '.join(libs)}) | {total:.3f} s | "
+                    f"{m['grade']:.3f} s | {m['grade'] / total:.2f}x |")
+    return rows
+
+
+SECTIONS: dict[str, tuple[str, Callable[[int], list[str]]]] = {
+    "floor": ("Grading time against the floor (target: ratio <= 1.3)", floor_section),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default=",".join(SECTIONS))
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    header = [f"# Benchmarks", "",
+              f"Taken {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {platform.node()}: "
+              f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"median of {args.runs} interleaved runs. Command: `.venv/bin/python benchmarks/run.py`.", ""]
+    out = header
+    for key in args.only.split(","):
+        title, section = SECTIONS[key]
+        rows = section(args.runs)
+        block = [f"## {title}", "", *rows, ""]
+        print("\n".join(block), flush=True)
+        out += block
+    if not args.no_write:
+        (REPO / "docs" / "benchmarks.md").write_text("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

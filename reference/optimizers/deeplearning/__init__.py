@@ -1,0 +1,1 @@
+"""A small CS231n-style deep-learning package: layers, a fully-connected network, update rules."""

@@ -1,0 +1,56 @@
+"""Layers as pairs of functions: `*_forward(...) -> (out, cache)` and `*_backward(dout, cache)`."""
+
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    """x: (N, d_1, ..., d_k), flattened to (N, D); w: (D, M); b: (M,). Returns out (N, M)."""
+    out = x.reshape(x.shape[0], -1) @ w + b
+    return out, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    """Returns dx (shaped like x), dw (D, M) and db (M,)."""
+    x, w, b = cache
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+
+
+def dropout_forward(x, dropout_param):
+    """Inverted dropout: in 'train' mode each unit is zeroed with probability p and the survivors
+    are scaled by 1 / (1 - p), so 'test' mode is the identity."""
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) >= p) / (1 - p)
+        return (x * mask).astype(x.dtype, copy=False), (dropout_param, mask)
+    return x, (dropout_param, None)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param["mode"] == "train":
+        return dout * mask
+    return dout
+
+
+def softmax_loss(x, y):
+    """x: (N, C) class scores; y: (N,) labels in [0, C). Returns (mean cross-entropy, dx)."""
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = x.shape[0]
+    loss = -log_probs[np.arange(n), y].sum() / n
+    dx = np.exp(log_probs)
+    dx[np.arange(n), y] -= 1
+    return loss, dx / n

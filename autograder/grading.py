@@ -16,7 +16,7 @@ from .cases import Case, generate_inputs, iter_cases
 from .compare import CheckFunction, compare, describe
 from .expected import expected_outputs
 from .limits import Limits
-from .results import CaseResult, GradeReport
+from .results import CaseResult, GradeReport, code_block, code_span
 from .runner import CallOutcome, CallRequest, Workspace, cpu_budget, prepare_runtime, run_calls
 from .submission import SubmissionError, stage
 from .uidslots import grading_uid
@@ -109,11 +109,12 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
         if err.type == "MemoryError":
             return _result(case, "over_memory", f"your code ran out of memory (the limit is {memory_limit_mb} MB).",
                            outcome)
-        trace = f"\n\n~~~~\n{err.traceback}~~~~" if err.traceback else ""
-        return _result(case, "error", f"`{err.type}: {err.message}`{trace}", outcome)
+        trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
+        return _result(case, "error", f"{code_span(f'{err.type}: {err.message}')}{trace}", outcome)
     if outcome.status == "startup_failed":
-        trace = f"\n\n~~~~\n{err.traceback}~~~~" if err.traceback else ""
-        return _result(case, "error", f"your code could not be imported: `{err.type}: {err.message}`{trace}", outcome)
+        trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
+        return _result(case, "error", f"your code could not be imported: {code_span(f'{err.type}: {err.message}')}{trace}",
+                       outcome)
     if outcome.status in ("timeout", "startup_timeout"):
         return _result(case, "timeout", f"{err.message}. Look for an infinite loop, or work that grows much "
                                         "faster than the input.", outcome)

@@ -8,6 +8,7 @@ file behind, so Gradescope sees either the old file or a complete new one.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Literal
@@ -119,7 +120,12 @@ def to_gradescope(report: GradeReport, total_points: float | None = None) -> Gra
     score = report.score
     if total_points is not None and report.max_score > 0 and total_points != report.max_score:
         score = round(score * total_points / report.max_score, 4)
-    lines = [f"**{report.title}**: {report.score:g} / {report.max_score:g} points."]
+    visible = [c for c in report.cases if c.visibility == "visible"]
+    if len(visible) == len(report.cases):
+        lines = [f"**{report.title}**: {report.score:g} / {report.max_score:g} points."]
+    else:  # the total would reveal how the cases students cannot see went
+        lines = [f"**{report.title}**: {sum(c.score for c in visible):g} / {sum(c.points for c in visible):g} "
+                 "points on the cases shown now; more cases are graded and shown later."]
     if report.status != "completed":
         lines = [report.message]
     lines += [f"- {note}" for note in report.notes]
@@ -130,9 +136,22 @@ def to_gradescope(report: GradeReport, total_points: float | None = None) -> Gra
 def _case_markdown(c: CaseResult) -> str:
     parts = [f"**{_OUTCOME_LABEL[c.outcome]}**" + ("" if c.outcome == "passed" else f": {c.message}")]
     if c.output:
-        fence = "~~~~"
-        parts.append(f"Your code printed:\n{fence}\n{c.output.replace(fence, '~~~')}\n{fence}")
+        parts.append(f"Your code printed:\n{code_block(c.output)}")
     return "\n\n".join(parts)
+
+
+def code_block(text: str) -> str:
+    """A fenced block that student text cannot close early: the fence outruns any tilde run in it."""
+    longest = max((len(run) for run in re.findall(r"~+", text)), default=0)
+    fence = "~" * max(4, longest + 1)
+    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def code_span(text: str) -> str:
+    """Inline code that backticks in student text cannot close early (CommonMark's rule)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    return f"{ticks} {text} {ticks}" if longest else f"`{text}`"
 
 
 def failure_results(message: str, *, execution_time: float | None = None) -> GradescopeResults:

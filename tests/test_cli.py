@@ -81,3 +81,23 @@ def test_check_is_the_students_view(cli, tmp_path):
     todo = cli("check", "conv1d", cwd=tmp_path)  # default: the current folder
     assert todo.returncode == 1
     assert "TODO" in todo.stdout and "not implemented" in todo.stdout
+
+
+def test_student_text_cannot_break_out_of_the_markdown():
+    from autograder.results import code_block, code_span
+    block = code_block("ok\n~~~~\n**forged: Passed**\n~~~~~~\n")
+    fence = block.splitlines()[0]
+    assert set(fence) == {"~"} and len(fence) == 7 and block.endswith("\n" + fence)
+    span = code_span("ValueError: ``x`` done")
+    assert span.startswith("``` ") and span.endswith(" ```")
+    assert code_span("plain") == "`plain`"
+
+
+def test_summary_hides_the_total_while_cases_are_hidden(cli, tmp_path):
+    out = tmp_path / "results.json"
+    cli("grade", "conv1d", "assignments/conv1d/mutants/hangs_when_r_is_1", "--results", str(out))
+    data = load_results(out)
+    visible = [t for t in data["tests"] if t["visibility"] == "visible"]
+    shown = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)
+    assert f"{shown[0]:g} / {shown[1]:g} points on the cases shown now" in data["output"]
+    assert data["score"] == sum(t["score"] for t in data["tests"])  # Gradescope still gets the real score

@@ -80,7 +80,6 @@ def declaration(name: str) -> Declaration:
 class Run:
     results_path: Path
     results: dict
-    seconds: float
     log: str  # the grader's stdout and stderr
     uid: int  # the uid student code ran as
 
@@ -173,8 +172,8 @@ def _submission(name: str, dest: Path, owner: int) -> Path:
     return archive
 
 
-def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int) -> tuple[float, str]:
-    start = time.monotonic()
+def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int) -> str:
+    """The grader's output; fails the test if grading takes longer than `timeout_s`."""
     proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
@@ -185,7 +184,7 @@ def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int
             os.kill(pid, signal.SIGKILL)
         proc.communicate()
         pytest.fail(f"grading took more than {timeout_s:g} s")
-    return time.monotonic() - start, out.decode(errors="replace")
+    return out.decode(errors="replace")
 
 
 def grade_in_image(image, name: str, canary: str, timeout_s: float) -> Run:
@@ -197,7 +196,7 @@ def grade_in_image(image, name: str, canary: str, timeout_s: float) -> Run:
         {"assignment": {"total_points": 23}, "users": [{"email": f"{canary}@example.edu"}]}))
     if declaration(name).archive is None:
         shutil.copytree(HOSTILE / name, box.root / "submission", ignore=shutil.ignore_patterns("hostile.yaml"))
-        seconds, log = _run([str(box.root / "run_autograder")], env=box.env, cwd=box.root, timeout_s=timeout_s, uid=uid)
+        log = _run([str(box.root / "run_autograder")], env=box.env, cwd=box.root, timeout_s=timeout_s, uid=uid)
     else:
         # Gradescope unpacks uploaded zips itself; an archive meets our extraction through `grade`,
         # run as root by the image's own interpreter and course.
@@ -208,11 +207,11 @@ def grade_in_image(image, name: str, canary: str, timeout_s: float) -> Run:
             env = {**box.env, "PYTHONPATH": str(source), "AUTOGRADER_COURSE_ROOT": str(source / "course"),
                    "AUTOGRADER_CACHE": str(source / ".cache")}
             results.parent.mkdir(exist_ok=True)
-            seconds, log = _run([str(box.venv / "bin" / "python"), "-m", "autograder", "grade", "conv1d", str(archive),
-                                 "--results", str(results)], env=env, cwd=box.root, timeout_s=timeout_s, uid=uid)
+            log = _run([str(box.venv / "bin" / "python"), "-m", "autograder", "grade", "conv1d", str(archive),
+                        "--results", str(results)], env=env, cwd=box.root, timeout_s=timeout_s, uid=uid)
         finally:
             shutil.rmtree(held)
-    return Run(results, json.loads(results.read_text()), seconds, log, uid)
+    return Run(results, json.loads(results.read_text()), log, uid)
 
 
 def grade_as_user(laptop, name: str, timeout_s: float) -> Run:
@@ -220,10 +219,10 @@ def grade_as_user(laptop, name: str, timeout_s: float) -> Run:
     results = home / "results.json"
     results.unlink(missing_ok=True)
     upload = _submission(name, home, owner=uid)
-    seconds, log = _run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-m",
-                         "autograder", "grade", "conv1d", str(upload), "--results", str(results), "--quiet"],
-                        env=env, cwd=REPO, timeout_s=timeout_s, uid=uid)
-    return Run(results, json.loads(results.read_text()), seconds, log, uid)
+    log = _run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-m",
+                "autograder", "grade", "conv1d", str(upload), "--results", str(results), "--quiet"],
+               env=env, cwd=REPO, timeout_s=timeout_s, uid=uid)
+    return Run(results, json.loads(results.read_text()), log, uid)
 
 
 # --- what the checks look at ----------------------------------------------------------------

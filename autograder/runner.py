@@ -143,6 +143,7 @@ class _Worker:
         self._uid = uid
         self._budget = budget
         self._line_bytes = 0  # size of the last message received
+        self._sampled_rss_kb = 0  # largest RSS seen during a memory-checked call
         self._buffer = bytearray()  # appended to in place: a 64 MB reply arrives in 64 kB pipe reads
         self.alive = True
         spared = limits_mod.children_of(os.getpid()) | _LIVE_WORKERS
@@ -199,10 +200,17 @@ class _Worker:
         if failure is None and not self._send(line, deadline):
             failure = "timeout"
         message = None
+        self._sampled_rss_kb = 0
         if failure is None:
-            message, failure = self._receive(deadline)
+            message, failure = self._receive(deadline, sample_rss=baseline is not None)
         seconds = time.monotonic() - start
-        peak = _peak_rss_mb(self.proc.pid, baseline) if baseline is not None and failure is None else None
+        peak = None
+        if baseline is not None and failure is None:
+            # The kernel's peak mark, and our own samples of the live RSS: the worker can reset the
+            # former (/proc/self/clear_refs) but not hide from the latter.
+            hwm = _peak_rss_mb(self.proc.pid, baseline)
+            sampled = max(0.0, (self._sampled_rss_kb - baseline) / 1024)
+            peak = None if hwm is None else max(hwm, sampled)
         if failure is not None:
             self.alive = False
             self.stop()
@@ -261,8 +269,9 @@ class _Worker:
             return None
         return "out of turn" if os.read(self._replies, 1 << 20) else "eof"
 
-    def _receive(self, deadline: float) -> tuple[dict | None, str | None]:
-        """(message, None) or (None, 'timeout' | 'eof' | 'too large' | 'garbled')."""
+    def _receive(self, deadline: float, sample_rss: bool = False) -> tuple[dict | None, str | None]:
+        """(message, None) or (None, 'timeout' | 'eof' | 'too large' | 'garbled'). With
+        `sample_rss`, the worker's RSS is read every millisecond while we wait."""
         scanned = 0
         while (end := self._buffer.find(b"\n", scanned)) < 0:
             scanned = len(self._buffer)
@@ -271,7 +280,9 @@ class _Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None, "timeout"
-            readable, _, _ = select.select([self._replies], [], [], remaining)
+            readable, _, _ = select.select([self._replies], [], [], min(remaining, 0.001) if sample_rss else remaining)
+            if sample_rss:
+                self._sampled_rss_kb = max(self._sampled_rss_kb, _status_kb(self.proc.pid, "VmRSS") or 0)
             if readable:
                 chunk = os.read(self._replies, 1 << 20)
                 if not chunk:

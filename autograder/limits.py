@@ -130,7 +130,7 @@ def _prefer_for_oom_kill(libc: ctypes.CDLL) -> None:
 def tasks_of(uid: int) -> int:
     """Processes and threads of `uid`, as RLIMIT_NPROC counts them."""
     count = 0
-    for pid in _all_pids():
+    for pid in all_pids():
         try:  # status, not the owner of /proc/PID: that is root for non-dumpable processes
             with open(f"/proc/{pid}/status") as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
@@ -160,7 +160,7 @@ def protect_grader() -> None:
         pass
 
 
-def _proc_stat(pid: int) -> tuple[int, int, bool] | None:
+def proc_stat(pid: int) -> tuple[int, int, bool] | None:
     """(ppid, real uid, is_zombie) of a process; None if it is gone. Reads the head of
     /proc/PID/status only: the owner of /proc/PID is root for non-dumpable processes."""
     try:
@@ -177,16 +177,16 @@ def _proc_stat(pid: int) -> tuple[int, int, bool] | None:
         return None
 
 
-def _all_pids() -> list[int]:
+def all_pids() -> list[int]:
     try:
         return [int(p) for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
         return []
 
 
-def _processes() -> dict[int, tuple[int, int, bool]]:
+def process_table() -> dict[int, tuple[int, int, bool]]:
     """pid -> (ppid, uid, is_zombie) for every process, in one pass over /proc."""
-    return {pid: info for pid in _all_pids() if (info := _proc_stat(pid)) is not None}
+    return {pid: info for pid in all_pids() if (info := proc_stat(pid)) is not None}
 
 
 def _descendants_in(table: dict[int, tuple[int, int, bool]], root_pid: int, zombies: bool = False) -> set[int]:
@@ -204,11 +204,25 @@ def _descendants_in(table: dict[int, tuple[int, int, bool]], root_pid: int, zomb
 
 
 def children_of(parent: int) -> set[int]:
-    return {pid for pid, (ppid, _, zombie) in _processes().items() if ppid == parent and not zombie}
+    return {pid for pid, (ppid, _, zombie) in process_table().items() if ppid == parent and not zombie}
 
 
 def descendants(root_pid: int) -> set[int]:
-    return _descendants_in(_processes(), root_pid)
+    return _descendants_in(process_table(), root_pid)
+
+
+def submission_processes(table: dict[int, tuple[int, int, bool]], worker_pid: int, uid: int | None,
+                         spared: set[int]) -> set[int]:
+    """The live processes a worker's submission runs besides the worker: its descendants,
+    orphans reparented to us (our children, less `spared`) with theirs, and, when student code
+    runs as `uid`, every process of that uid."""
+    me = os.getpid()
+    roots = {worker_pid} | {pid for pid, (ppid, _, zombie) in table.items()
+                            if ppid == me and not zombie and pid not in spared and pid != worker_pid}
+    found = set().union(*(_descendants_in(table, root) for root in roots)) | (roots - {worker_pid})
+    if uid is not None:
+        found |= {pid for pid, (_, owner, zombie) in table.items() if owner == uid and not zombie}
+    return found - {worker_pid, me}
 
 
 def filtered(pid: int) -> bool:
@@ -241,7 +255,7 @@ def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int], *, groupe
     killed = {worker_pid}  # with SIGKILL pending a process can no longer fork: it only has to die
     all_dead = False
     for _ in range(500):
-        table = _processes()
+        table = process_table()
         others = _descendants_in(table, worker_pid, zombies=True)
         for pid, (ppid, owner, _) in table.items():
             if ppid == me and pid not in spared and pid != worker_pid:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import limits as limits_mod
 from .limits import Limits
+from .memory_probe import MemoryProbe
 from .sandbox import wire
 
 RUNTIME_SOURCE = Path(__file__).parent / "sandbox"
@@ -143,7 +144,6 @@ class _Worker:
         self._uid = uid
         self._budget = budget
         self._line_bytes = 0  # size of the last message received
-        self._sampled_rss_kb = 0  # largest RSS seen during a memory-checked call
         self._buffer = bytearray()  # appended to in place: a 64 MB reply arrives in 64 kB pipe reads
         self.alive = True
         spared = limits_mod.children_of(os.getpid()) | _LIVE_WORKERS
@@ -171,6 +171,7 @@ class _Worker:
         os.close(write_fd)
         self._grouped = limits_mod.filtered(self.proc.pid)  # checked, not assumed: the kernel may lack seccomp
         self._spared = spared
+        self._memory = MemoryProbe(self.proc.pid, uid, lambda: spared | _LIVE_WORKERS)
         _LIVE_WORKERS.add(self.proc.pid)
         self._replies = read_fd
         os.set_blocking(self.proc.stdin.fileno(), False)
@@ -191,7 +192,8 @@ class _Worker:
 
     def call(self, request: CallRequest) -> CallOutcome:
         log_start = os.fstat(self._log_fd).st_size
-        baseline = _reset_peak_rss(self.proc.pid) if request.measure_memory else None
+        if request.measure_memory:
+            self._memory.begin()
         start = time.monotonic()
         deadline = start + request.timeout_s
         line = wire.dumps({"id": request.id, "call": request.call,
@@ -200,17 +202,10 @@ class _Worker:
         if failure is None and not self._send(line, deadline):
             failure = "timeout"
         message = None
-        self._sampled_rss_kb = 0
         if failure is None:
-            message, failure = self._receive(deadline, sample_rss=baseline is not None)
+            message, failure = self._receive(deadline, self._memory if request.measure_memory else None)
         seconds = time.monotonic() - start
-        peak = None
-        if baseline is not None and failure is None:
-            # The kernel's peak mark, and our own samples of the live RSS: the worker can reset the
-            # former (/proc/self/clear_refs) but not hide from the latter.
-            hwm = _peak_rss_mb(self.proc.pid, baseline)
-            sampled = max(0.0, (self._sampled_rss_kb - baseline) / 1024)
-            peak = None if hwm is None else max(hwm, sampled)
+        peak = self._memory.extra_mb() if request.measure_memory and failure is None else None
         if failure is not None:
             self.alive = False
             self.stop()
@@ -269,9 +264,9 @@ class _Worker:
             return None
         return "out of turn" if os.read(self._replies, 1 << 20) else "eof"
 
-    def _receive(self, deadline: float, sample_rss: bool = False) -> tuple[dict | None, str | None]:
+    def _receive(self, deadline: float, memory: MemoryProbe | None = None) -> tuple[dict | None, str | None]:
         """(message, None) or (None, 'timeout' | 'eof' | 'too large' | 'garbled'). With
-        `sample_rss`, the worker's RSS is read every millisecond while we wait."""
+        `memory`, the submission's memory is sampled every millisecond while we wait."""
         scanned = 0
         while (end := self._buffer.find(b"\n", scanned)) < 0:
             scanned = len(self._buffer)
@@ -280,9 +275,9 @@ class _Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None, "timeout"
-            readable, _, _ = select.select([self._replies], [], [], min(remaining, 0.001) if sample_rss else remaining)
-            if sample_rss:
-                self._sampled_rss_kb = max(self._sampled_rss_kb, _status_kb(self.proc.pid, "VmRSS") or 0)
+            readable, _, _ = select.select([self._replies], [], [], min(remaining, 0.001) if memory else remaining)
+            if memory:
+                memory.sample()
             if readable:
                 chunk = os.read(self._replies, 1 << 20)
                 if not chunk:
@@ -354,34 +349,6 @@ def _read_output(fd: int, start: int) -> str:
         data = (os.pread(fd, half, start) + f"\n... [{size - 2 * half} bytes cut] ...\n".encode()
                 + os.pread(fd, half, end - half))
     return data.decode("utf-8", errors="replace")
-
-
-def _status_kb(pid: int, field: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def _reset_peak_rss(pid: int) -> int | None:
-    """Resets the kernel's peak-RSS mark of the worker and returns its current RSS in kB.
-    Read from outside, but not tamper-proof: the process may reset the mark itself or work in a
-    child process (docs/threat-model.md); it guards against the wrong algorithm, not a cheat."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return None
-    return _status_kb(pid, "VmRSS")
-
-
-def _peak_rss_mb(pid: int, baseline_kb: int) -> float | None:
-    peak = _status_kb(pid, "VmHWM")
-    return None if peak is None else max(0.0, (peak - baseline_kb) / 1024)
 
 
 def cpu_budget(startup_timeout_s: float, requests: list[CallRequest]) -> int:

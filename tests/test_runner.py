@@ -22,8 +22,9 @@ MARKER = "autograder-runner-test-leftover"
 
 
 def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512,
-        laptop: bool = False):
-    """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests."""
+        laptop: bool = False, measured: tuple[str, ...] = ()):
+    """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests;
+    `measured`: the calls whose extra memory is measured."""
     # Not under tmp_path: pytest makes its folders 0700, which the sandbox uid cannot traverse.
     base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
     (base / "work").mkdir(parents=True)
@@ -34,7 +35,7 @@ def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]],
             os.chown(base / "work", uid, uid)
         runtime, home, log = prepare_runtime(base, harness, uid)
         ws = Workspace(root=base / "work", runtime=runtime, home=home, output_log=log)
-        requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t)
+        requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, measure_memory=name in measured)
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
                          uid=uid)
@@ -97,6 +98,63 @@ def test_memory_limit_turns_into_memory_error(tmp_path):
     code = "import numpy as np\ndef hog(): return np.ones(1 << 29).sum()\n"  # 4 GB
     out = run(tmp_path, code, [("hog", {}, 10)], memory_mb=512)
     assert out[0].status == "raised" and out[0].error.type == "MemoryError"
+
+
+# 64 MB, written so that every page is resident; and a child whose result comes back over a pipe.
+_MEMORY_HARNESS = f"""
+import os, time
+import numpy as np
+
+IMPORTED = np.ones(1 << 23)  # 64 MB built while importing: shared copy-on-write with any fork
+
+
+def _in_child(function):
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        os.write(write_end, str(function()).encode())
+        os._exit(0)
+    os.close(write_end)
+    answer = os.read(read_end, 100)
+    os.wait()
+    return float(answer)
+
+
+def dense_in_child():
+    return _in_child(lambda: float(np.ones(1 << 23).sum()))
+
+
+def fork_reading_shared_pages():
+    return _in_child(lambda: float(IMPORTED.sum()))
+
+
+def start_daemon():
+    if os.fork() == 0:
+        os.setsid()  # refused under seccomp: then it stays in the group, still a process of ours
+        if os.fork() == 0:
+            hoard = np.ones(1 << 23)
+            time.sleep(60)
+        os._exit(0)
+    os.wait()
+    time.sleep(0.5)  # the daemon has filled its 64 MB
+    return 0
+
+
+def small():
+    return float(np.arange(10.0).sum())
+"""
+
+
+@pytest.mark.parametrize("laptop", [False, True], ids=["as_run", "laptop"])
+def test_memory_of_child_processes_counts_without_counting_shared_pages_twice(tmp_path, laptop):
+    calls = [("dense_in_child", {}, 20), ("fork_reading_shared_pages", {}, 20), ("start_daemon", {}, 20),
+             ("small", {}, 20)]
+    out = run(tmp_path, _MEMORY_HARNESS, calls, memory_mb=1024, laptop=laptop,
+              measured=("dense_in_child", "fork_reading_shared_pages", "small"))
+    assert [o.status for o in out] == ["returned"] * 4, [o.error for o in out]
+    dense, shared, _, after_daemon = (o.peak_extra_memory_mb for o in out)
+    assert dense > 48  # the child's own 64 MB
+    assert shared < 16  # the 64 MB the fork shares with the worker count once, before the call
+    assert after_daemon > 48  # a daemon from an earlier call is still the submission's memory
 
 
 def test_import_failure_is_reported_once_for_every_call(tmp_path):

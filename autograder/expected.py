@@ -21,7 +21,7 @@ from .assignments import Assignment, course_root
 from .baked import read_baked
 from .cases import Case
 from .limits import Limits
-from .runner import CallRequest, Workspace, cpu_budget, prepare_runtime, run_calls
+from .runner import CallRequest, cpu_budget, prepare_workspace, run_calls
 from .sandbox import wire
 from .submission import stage
 
@@ -79,8 +79,7 @@ def compute_expected(assignment: Assignment, cases: list[Case], inputs: dict[str
                        notebook_mode=spec.notebook.mode)
         if staged.missing:
             raise ReferenceError(f"reference/{assignment.name} lacks {', '.join(staged.missing)}")
-        runtime, home, log = prepare_runtime(base, assignment.harness_path, uid=None)
-        workspace = Workspace(root=staged.root, runtime=runtime, home=home, output_log=log)
+        workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid=None)
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, requests), memory_mb=8192, max_file_mb=256)
         outcomes = run_calls(workspace, requests, limits=limits, startup_timeout_s=max(120.0, spec.startup_timeout_s),
                              uid=None)

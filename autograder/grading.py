@@ -17,16 +17,28 @@ from .compare import CheckFunction, compare, describe
 from .expected import expected_outputs
 from .limits import Limits
 from .results import CaseResult, GradeReport, code_block, code_span
-from .runner import CallOutcome, CallRequest, Workspace, cpu_budget, prepare_runtime, run_calls
+from .runner import CallOutcome, CallRequest, cpu_budget, prepare_workspace, run_calls
 from .submission import SubmissionError, stage
 from .uidslots import grading_uid
+from .worker_process import StartedWorker
 
 
 def select_cases(assignment: Assignment, visible_only: bool = False) -> list[Case]:
     return [c for c in iter_cases(assignment.spec) if not visible_only or c.visibility == "visible"]
 
 
-def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False) -> GradeReport:
+def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
+          started: StartedWorker | None = None) -> GradeReport:
+    """`started`: a worker started earlier (`worker_process.start`) to use first; it is
+    discarded if the submission never gets to run."""
+    try:
+        return _grade(assignment, upload, visible_only, started)
+    finally:
+        if started is not None:
+            started.discard()
+
+
+def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: StartedWorker | None) -> GradeReport:
     start = time.monotonic()
     spec = assignment.spec
     cases = select_cases(assignment, visible_only)
@@ -50,8 +62,7 @@ def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False) -
             message = f"Your submission contains none of the files this assignment grades ({wanted})."
             return report("submission_error", message, [_unrun(c, message) for c in cases])
         notes = list(staged.notes) + [f"`{f}` is missing from your submission" for f in staged.missing]
-        runtime, home, log = prepare_runtime(base, assignment.harness_path, uid)
-        workspace = Workspace(root=staged.root, runtime=runtime, home=home, output_log=log)
+        workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid)
         # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
         # HOME, in memory), but no visible case runs after it to print them.
         run_order = sorted(cases, key=lambda c: c.visibility != "visible")
@@ -59,7 +70,8 @@ def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False) -
                                 measure_memory=c.max_extra_memory_mb is not None) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, requests), memory_mb=spec.memory_limit_mb)
         outcomes = {o.id: o for o in run_calls(workspace, requests, limits=limits,
-                                               startup_timeout_s=spec.startup_timeout_s, uid=uid)}
+                                               startup_timeout_s=spec.startup_timeout_s, uid=uid,
+                                               started=started)}
 
     results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb) for c in cases]
     return report("completed", results=results, notes=notes)

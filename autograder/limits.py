@@ -11,15 +11,16 @@ docs/threat-model.md says what each mode defends and what it does not.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import os
-import resource
+import platform
 import select
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,11 +30,6 @@ DEFAULT_SANDBOX_UID = 61000  # unlikely to belong to anyone; overridable with AU
 SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # writable by any uid, so by student code
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_DUMPABLE = 4
-# A network namespace holds only a down loopback (and its own abstract unix sockets); an IPC
-# namespace takes SysV shared memory and message queues down with its last process, which
-# otherwise outlive it holding memory no rlimit counts.
-_CLONE_NEWNET = 0x40000000
-_CLONE_NEWIPC = 0x08000000
 
 
 class Limits(BaseModel):
@@ -76,55 +72,30 @@ def unreachable_by_others(path: str, leaf_mode: int = 0o005) -> str | None:
     return None
 
 
-def preexec(limits: Limits, uid: int | None) -> Callable[[], None]:
-    """The function each worker's child runs between fork and exec; everything that can be
-    prepared is prepared here, once per run. Order matters: namespaces, OOM score and limits
-    need privileges, so they come before the drop, and the seccomp filter comes last (the drop
-    itself calls setgroups/setuid, which it does not need to allow)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    syscall_filter = seccomp.build(os.getpid(), os.getpgid(0))
+class Confinement(BaseModel):
+    """What the worker applies to itself before importing student code (sandbox/confine.py)."""
+    model_config = ConfigDict(frozen=True)
+
+    unshare: bool = False  # new network and IPC namespaces
+    rlimits: list[tuple[str, int]] = []  # (name in `resource`, soft = hard value)
+    uid: int | None = None  # the uid to drop to, with no groups
+    seccomp: str | None = None  # base64 of the BPF program (seccomp.py), None where unsupported
+
+
+def confinement(limits: Limits, uid: int | None) -> Confinement:
+    """The plan for one run's workers, computed once in the grader."""
+    program = seccomp.program(platform.machine(), os.getpid(), os.getpgid(0))
     # RLIMIT_NPROC counts every task of the real uid. A dedicated uid gets the limit as is; the
     # grader's own user (laptop) already runs many tasks, so the student gets headroom above them.
     nproc = limits.max_processes if uid is not None else tasks_of(os.getuid()) + 4 * limits.max_processes
-
-    def apply() -> None:
-        if uid is not None:
-            # Failure (no CAP_SYS_ADMIN in some containers) leaves both namespaces as they were;
-            # the seccomp filter still refuses network sockets (docs/threat-model.md).
-            libc.unshare(_CLONE_NEWNET | _CLONE_NEWIPC)
-        _prefer_for_oom_kill(libc)
-        for res, value in (
-            (resource.RLIMIT_CPU, limits.cpu_seconds),
-            (resource.RLIMIT_DATA, limits.memory_mb * 1024 * 1024),
-            (resource.RLIMIT_FSIZE, limits.max_file_mb * 1024 * 1024),
-            (resource.RLIMIT_NOFILE, limits.max_open_files),
-            (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_NPROC, nproc),
-        ):
-            hard = resource.getrlimit(res)[1]
-            if hard != resource.RLIM_INFINITY:  # a user cannot raise a hard limit, only lower it
-                value = min(value, hard)
-            resource.setrlimit(res, (value, value))
-        if uid is not None:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            os.umask(0o077)
-        syscall_filter.install()
-
-    return apply
-
-
-def _prefer_for_oom_kill(libc: ctypes.CDLL) -> None:
-    # When memory runs out (Gradescope's container is smaller than the data limit times the
-    # process limit), the kernel kills student code, not the grader. Raising the score needs no
-    # privilege; a non-dumpable parent leaves /proc/self root-owned until we say otherwise.
-    try:
-        libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
-        with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("1000")
-    except OSError:
-        pass
+    return Confinement(
+        unshare=uid is not None,
+        rlimits=[("RLIMIT_CPU", limits.cpu_seconds), ("RLIMIT_DATA", limits.memory_mb * 1024 * 1024),
+                 ("RLIMIT_FSIZE", limits.max_file_mb * 1024 * 1024), ("RLIMIT_NOFILE", limits.max_open_files),
+                 ("RLIMIT_CORE", 0), ("RLIMIT_NPROC", nproc)],
+        uid=uid,
+        seccomp=None if program is None else base64.b64encode(program).decode("ascii"),
+    )
 
 
 def tasks_of(uid: int) -> int:

@@ -8,27 +8,25 @@ and write to the worker has a deadline, so no worker can stall the grader.
 
 from __future__ import annotations
 
-import fcntl
 import math
 import os
 import select
 import shutil
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from . import limits as limits_mod
+from . import worker_process
 from .limits import Limits
 from .memory_probe import MemoryProbe
 from .sandbox import wire
+from .worker_process import StartedWorker
 
-RUNTIME_SOURCE = Path(__file__).parent / "sandbox"
 OUTPUT_SHOWN_BYTES = 4000
 # The grader keeps every decoded value until judging, so what one run may send back is bounded
 # in total too, not just per reply (Gradescope's container has 768 MB).
@@ -69,41 +67,42 @@ class CallOutcome(BaseModel):
 
 
 class Workspace(BaseModel):
-    """Where a run happens: the submission's files, the runtime, the harness."""
+    """Where a run happens: the submission's files, the harness, HOME and the output log."""
     model_config = ConfigDict(frozen=True)
 
     root: Path  # the student's files, importable by name
-    runtime: Path  # worker.py, wire.py and harness.py, read-only to student code
+    harness: Path  # a copy of the harness, read-only to student code
     home: Path  # HOME and TMPDIR of the student process
-    output_log: Path  # captured stdout/stderr, written through an fd we hold
+    output_log: Path  # captured stdout/stderr, written through an fd the worker opens for it
 
 
-def prepare_runtime(base: Path, harness: Path, uid: int | None) -> tuple[Path, Path, Path]:
-    """Creates runtime/, home/ and output.log under `base`; student code may read runtime/
-    and write home/, and can reach output.log only through the fd it is given."""
+def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None) -> Workspace:
+    """Creates runtime/harness.py, home/ and output.log under `base`, beside the staged `root`;
+    student code may read runtime/ and write home/, and can reach output.log only through the fd
+    its worker opens before dropping privileges."""
     runtime, home = base / "runtime", base / "home"
     runtime.mkdir()
     home.mkdir()
-    for name in ("worker.py", "wire.py"):
-        shutil.copyfile(RUNTIME_SOURCE / name, runtime / name)
     shutil.copyfile(harness, runtime / "harness.py")
-    for path in runtime.iterdir():
-        path.chmod(0o644)
+    (runtime / "harness.py").chmod(0o644)
     runtime.chmod(0o755)
     base.chmod(0o711)  # traversable, not listable, by the sandbox uid
     if uid is not None:
         os.chown(home, uid, uid)
     home.chmod(0o700)
-    return runtime, home, base / "output.log"
+    log = base / "output.log"
+    log.touch(0o600)  # the grader's; the worker opens it while it still runs as the grader's user
+    return Workspace(root=root, harness=runtime / "harness.py", home=home, output_log=log)
 
 
 def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
-              startup_timeout_s: float, uid: int | None) -> list[CallOutcome]:
-    """Answers every request, in order; never raises for anything the student code does."""
+              startup_timeout_s: float, uid: int | None, started: StartedWorker | None = None) -> list[CallOutcome]:
+    """Answers every request, in order; never raises for anything the student code does.
+    `started`: a worker started earlier (`worker_process.start`) to serve the first calls."""
     limits_mod.become_subreaper()
     limits_mod.protect_grader()
     if uid is not None:
-        for needed, mode in ((sys.executable, 0o005), (str(workspace.runtime / "worker.py"), 0o004)):
+        for needed, mode in ((sys.executable, 0o005), (str(workspace.harness), 0o004), (str(workspace.root), 0o001)):
             if blocked := limits_mod.unreachable_by_others(needed, mode):
                 raise PermissionError(
                     f"grading as root runs student code as uid {uid}, which cannot reach {needed} "
@@ -112,10 +111,13 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
     outcomes: list[CallOutcome] = []
     pending = list(requests)
     budget = _ReplyBudget(MAX_RUN_REPLY_BYTES)
-    confine = limits_mod.preexec(limits, uid)
-    with open(workspace.output_log, "ab+") as log:
+    setup = wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
+                        "home": str(workspace.home), "log": str(workspace.output_log),
+                        "confinement": limits_mod.confinement(limits, uid).model_dump()})
+    with open(workspace.output_log, "rb") as log:
         while pending:
-            worker = _Worker(workspace, confine, uid, log.fileno(), budget)
+            worker = _Worker(started or worker_process.start(), setup, uid, log.fileno(), budget)
+            started = None
             try:
                 startup = worker.startup(startup_timeout_s)
                 if startup is not None:  # the submission cannot even be imported: no retry helps
@@ -138,46 +140,32 @@ class _ReplyBudget:
 
 
 class _Worker:
-    def __init__(self, workspace: Workspace, confine: Callable[[], None], uid: int | None, log_fd: int,
+    def __init__(self, started: StartedWorker, setup: bytes, uid: int | None, log_fd: int,
                  budget: _ReplyBudget) -> None:
+        started.adopted = True
+        self.proc = started.proc
+        self._replies = started.replies_fd
+        self._setup = setup
         self._log_fd = log_fd
         self._uid = uid
         self._budget = budget
         self._line_bytes = 0  # size of the last message received
         self._buffer = bytearray()  # appended to in place: a 64 MB reply arrives in 64 kB pipe reads
+        self._grouped = False  # known once the worker has confined itself
         self.alive = True
-        spared = limits_mod.children_of(os.getpid()) | _LIVE_WORKERS
-        read_fd, write_fd = os.pipe()
-        try:  # big replies then cross in 1 MB steps instead of 64 kB ping-pong
-            fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-        except OSError:
-            pass
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workspace.home),
-            "TMPDIR": str(workspace.home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-            # One thread each: fair timing, and threads count against the process limit.
-            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        }
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS fixes
-            if name in os.environ:
-                env[name] = os.environ[name]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(workspace.runtime / "worker.py"),
-             str(workspace.runtime / "harness.py"), str(workspace.root), str(write_fd)],
-            stdin=subprocess.PIPE, stdout=log_fd, stderr=log_fd, pass_fds=(write_fd,),
-            cwd=workspace.root, env=env, start_new_session=True,
-            preexec_fn=confine,
-        )
-        os.close(write_fd)
-        self._grouped = limits_mod.filtered(self.proc.pid)  # checked, not assumed: the kernel may lack seccomp
-        self._spared = spared
-        self._memory = MemoryProbe(self.proc.pid, uid, lambda: spared | _LIVE_WORKERS)
         _LIVE_WORKERS.add(self.proc.pid)
-        self._replies = read_fd
-        os.set_blocking(self.proc.stdin.fileno(), False)
+        self._spared = (limits_mod.children_of(os.getpid()) - {self.proc.pid}) | _LIVE_WORKERS
+        self._memory = MemoryProbe(self.proc.pid, uid, lambda: self._spared | _LIVE_WORKERS)
 
     def startup(self, timeout_s: float) -> CallOutcome | None:
-        message, failure = self._receive(time.monotonic() + timeout_s)
+        deadline = time.monotonic() + timeout_s
+        message, failure = (None, "timeout") if not self._send(self._setup, deadline) else self._receive(deadline)
+        if message is not None and message.get("kind") == "setup":  # our failure, not the student's
+            self.stop()
+            error = _error_info(message.get("error"))
+            raise RuntimeError(f"the student process could not be confined: {error.type}: {error.message}")
+        # Checked, not assumed: the kernel may lack seccomp.
+        self._grouped = self.proc.poll() is None and limits_mod.filtered(self.proc.pid)
         if failure == "timeout":
             self.alive = False
             return CallOutcome(id="", status="startup_timeout", seconds=timeout_s, error=ErrorInfo(

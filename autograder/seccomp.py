@@ -4,21 +4,16 @@ no leaving the worker's process group.
 It needs no privileges (only PR_SET_NO_NEW_PRIVS), so it holds in both modes: as root beside
 the uid drop and network namespace, and on a laptop where it is the only barrier between student
 code and the grader's network access and process. It is inherited by every child and cannot be
-removed. Filters are written per architecture; elsewhere `Filter.install` returns False and
-the threat model (docs/threat-model.md) says what is lost.
+removed. The grader compiles the program here; the worker installs it on itself
+(`sandbox/confine.py`). Filters are written per architecture; elsewhere there is none, and the
+threat model (docs/threat-model.md) says what is lost.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import platform
 import socket
 import struct
-
-_PR_SET_NO_NEW_PRIVS = 38
-_PR_SET_SECCOMP = 22
-_SECCOMP_MODE_FILTER = 2
 
 _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
@@ -104,35 +99,3 @@ def program(machine: str, grader_pid: int, grader_pgid: int) -> bytes | None:
         insns += block
     insns.append((_RET_K, 0, 0, _ALLOW))
     return b"".join(struct.pack("=HBBI", *insn) for insn in insns)
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-class Filter:
-    """A filter compiled in the grader, so that installing it between fork and exec is two
-    system calls; holds the program's memory until then."""
-
-    def __init__(self, code: bytes | None) -> None:
-        self._libc = ctypes.CDLL(None, use_errno=True)
-        self._code = None if code is None else ctypes.create_string_buffer(code, len(code))
-        self._prog = None if code is None else _SockFprog(len(code) // 8, ctypes.addressof(self._code))
-
-    def install(self) -> bool:
-        """Applies the filter to the calling process and its future children; False when this
-        machine or kernel has no seccomp filters (no_new_privs is set regardless)."""
-        if self._libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
-        if self._prog is None:
-            return False
-        if self._libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(self._prog), 0, 0) != 0:
-            err = ctypes.get_errno()
-            if err == errno.EINVAL:  # kernel built without seccomp filters
-                return False
-            raise OSError(err, "prctl(PR_SET_SECCOMP) failed")
-        return True
-
-
-def build(grader_pid: int, grader_pgid: int) -> Filter:
-    return Filter(program(platform.machine(), grader_pid, grader_pgid))

@@ -12,10 +12,12 @@ import shutil
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from .notebook import NotebookMode, stage_notebook
+if TYPE_CHECKING:
+    from .notebook import NotebookMode
 
 MAX_ZIP_FILES = 2000
 MAX_ZIP_BYTES = 200 * 1024 * 1024
@@ -59,6 +61,7 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
         target = work / wanted
         target.parent.mkdir(parents=True, exist_ok=True)
         if match is None:
+            from .notebook import stage_notebook  # only for a file the upload lacks: most never need it
             notebook = stage_notebook(wanted, template_dir / wanted, unpacked, candidates, notebook_mode)
             notes += notebook.notes
             if notebook.path is None:

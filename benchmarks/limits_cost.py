@@ -8,7 +8,7 @@ Two measures: the whole `autograder grade` command (a process per grading, as Gr
 As root it measures the Gradescope configuration (sandbox uid, network and IPC namespaces,
 seccomp, rlimits, group kill, sweep, temp-file cleanup), plus the same without the namespaces;
 as a normal user the laptop one (seccomp, rlimits with NPROC headroom, subreaper, group kill).
-"Unconfined" replaces those functions with no-ops inside the benchmark's own processes: the
+"Unconfined" replaces those functions (and the plan the worker confines itself with) with no-ops inside the benchmark's own processes: the
 grader has no switch to turn them off.
 """
 
@@ -42,7 +42,7 @@ def _kill_worker_only(worker_pid: int, uid: int | None, spared: set[int], *, gro
 @contextlib.contextmanager
 def unconfined() -> Iterator[None]:
     """A worker as a plain subprocess: no rlimits, no seccomp, no uid, no namespaces, no sweep."""
-    replaced = {(limits, "preexec"): lambda limits_, uid: None,
+    replaced = {(limits, "confinement"): lambda limits_, uid: limits.Confinement(),
                 (limits, "kill_leftovers"): _kill_worker_only,
                 (limits, "become_subreaper"): lambda: False,
                 (limits, "protect_grader"): lambda: None,
@@ -59,13 +59,13 @@ def unconfined() -> Iterator[None]:
 
 @contextlib.contextmanager
 def without_namespaces() -> Iterator[None]:
-    """Everything but the network and IPC namespaces (root only): unshare(0) does nothing."""
-    saved = limits._CLONE_NEWNET, limits._CLONE_NEWIPC
-    limits._CLONE_NEWNET = limits._CLONE_NEWIPC = 0
+    """Everything but the network and IPC namespaces (root only)."""
+    confinement = limits.confinement
+    limits.confinement = lambda limits_, uid: confinement(limits_, uid).model_copy(update={"unshare": False})
     try:
         yield
     finally:
-        limits._CLONE_NEWNET, limits._CLONE_NEWIPC = saved
+        limits.confinement = confinement
 
 
 CONFIGURATIONS = {"confined": contextlib.nullcontext, "no namespaces": without_namespaces, "unconfined": unconfined}

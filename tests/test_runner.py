@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from autograder import runner
+from autograder import limits as limits_mod
+from autograder import runner, worker_process
 from autograder.limits import Limits, sandbox_uid
-from autograder.runner import CallRequest, Workspace, prepare_runtime, run_calls
+from autograder.runner import CallRequest, prepare_workspace, run_calls
 from autograder.uidslots import grading_uid
 
 MARKER = "autograder-runner-test-leftover"
@@ -33,8 +34,7 @@ def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]],
     with contextlib.nullcontext() if laptop else grading_uid() as uid:  # a uid of its own on this machine
         if uid is not None:
             os.chown(base / "work", uid, uid)
-        runtime, home, log = prepare_runtime(base, harness, uid)
-        ws = Workspace(root=base / "work", runtime=runtime, home=home, output_log=log)
+        ws = prepare_workspace(base, base / "work", harness, uid)
         requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, measure_memory=name in measured)
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
@@ -183,6 +183,14 @@ def test_student_code_runs_as_the_sandbox_uid(tmp_path):
     assert uid >= sandbox_uid() and groups == []  # the base or a slot above it, no supplementary groups
 
 
+def test_student_code_can_use_its_own_process_files(tmp_path):
+    # After the worker drops privileges itself, the kernel marks it non-dumpable, which would
+    # make /proc/self root's: libraries listing /proc/self/fd would fail, unlike anywhere else.
+    code = "import os\ndef own(): return len(os.listdir('/proc/self/fd')) > 0, os.access('/proc/self/clear_refs', os.W_OK)\n"
+    out = run(tmp_path, code, [("own", {}, 5)])
+    assert out[0].status == "returned" and out[0].value == (True, True)
+
+
 def test_a_signal_without_a_name_is_a_crash_not_a_grader_failure(tmp_path):
     code = "import os\ndef rt(): os.kill(os.getpid(), 40)\ndef ok(): return 1\n"
     out = run(tmp_path, code, [("rt", {}, 5), ("ok", {}, 5)])
@@ -294,3 +302,54 @@ def test_concurrent_gradings_never_kill_each_other(tmp_path):
                     for t in json.loads((tmp_path / f"{i}.json").read_text())["tests"]}
         assert {k for k, v in outcomes.items() if v != "passed"} == {"forward/random[n=8,r=1]",
                                                                     "forward/random_hidden[n=2,r=1]"}
+
+
+def test_a_started_worker_waits_for_its_setup_and_leaves_when_the_grader_goes(tmp_path):
+    started = worker_process.start()
+    try:
+        time.sleep(0.2)
+        assert started.proc.poll() is None  # loaded, waiting
+        started.proc.stdin.close()
+        assert started.proc.wait(timeout=20) == 0
+    finally:
+        started.discard()
+
+
+def test_a_started_worker_serves_the_run_it_is_given(tmp_path):
+    started = worker_process.start()
+    code = "import os\ndef pid(): return os.getpid()\n"
+    base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
+    (base / "work").mkdir()
+    (tmp_path / "harness.py").write_text(code)
+    with grading_uid() as uid:
+        if uid is not None:
+            os.chown(base / "work", uid, uid)
+        ws = prepare_workspace(base, base / "work", tmp_path / "harness.py", uid)
+        out = run_calls(ws, [CallRequest(id="c0", call="pid", args={}, timeout_s=5)],
+                        limits=Limits(cpu_seconds=60, memory_mb=512), startup_timeout_s=30, uid=uid, started=started)
+    assert out[0].status == "returned" and out[0].value == started.proc.pid
+    assert started.proc.returncode is not None  # stopped with the run
+
+
+def test_a_worker_that_cannot_confine_itself_is_the_graders_failure_and_runs_no_student_code(tmp_path, monkeypatch):
+    marker_dir = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
+    marker_dir.chmod(0o777)  # whoever student code would run as could create the marker
+    marker = marker_dir / "imported"
+    code = f"open({str(marker)!r}, 'w').close()\ndef f(): return 1\n"
+    real = limits_mod.confinement
+    monkeypatch.setattr(limits_mod, "confinement", lambda limits, uid: real(limits, uid).model_copy(
+        update={"rlimits": [("RLIMIT_NO_SUCH_LIMIT", 1)]}))
+    with pytest.raises(RuntimeError, match="could not be confined: AttributeError"):
+        run(tmp_path, code, [("f", {}, 5)])
+    assert not marker.exists()
+
+
+def test_an_unused_started_worker_is_discarded_with_the_grading(tmp_path):
+    from autograder.assignments import load_assignment
+    from autograder.grading import grade
+
+    started = worker_process.start()
+    (tmp_path / "notes.txt").write_text("no code here")
+    report = grade(load_assignment("conv1d"), tmp_path, started=started)
+    assert report.status == "submission_error"
+    assert started.proc.returncode is not None

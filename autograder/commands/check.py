@@ -2,10 +2,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..assignments import load_assignment
-from ..grading import grade
-from ..report import format_report
-from ..spec import SpecError
+from .. import worker_process
 
 NAME = "check"
 HELP = "Self-check: run the visible cases on your code; exits non-zero if any fails."
@@ -18,8 +15,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # First thing: the worker's interpreter and numpy load while the grader imports its own.
+    started = worker_process.start()
     try:
-        report = grade(load_assignment(args.assignment), args.submission, visible_only=True)
+        return _check(args, started)
+    finally:
+        started.discard()
+
+
+def _check(args: argparse.Namespace, started: worker_process.StartedWorker) -> int:
+    from ..assignments import load_assignment
+    from ..grading import grade
+    from ..report import format_report
+    from ..spec import SpecError
+    try:
+        report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started)
     except SpecError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2

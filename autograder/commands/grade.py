@@ -4,10 +4,7 @@ import time
 import traceback
 from pathlib import Path
 
-from ..assignments import load_assignment
-from ..grading import grade
-from ..report import format_report
-from ..results import failure_results, to_gradescope, write_atomic
+from .. import worker_process
 
 NAME = "grade"
 HELP = "Grade a submission (folder, .py or .zip) and write Gradescope results.json."
@@ -25,8 +22,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
+    # First thing: the worker's interpreter and numpy load while the grader imports its own.
+    started = worker_process.start()
     try:
-        report = grade(load_assignment(args.assignment), args.submission)
+        return _grade(args, started, start)
+    finally:
+        started.discard()
+
+
+def _grade(args: argparse.Namespace, started: worker_process.StartedWorker, start: float) -> int:
+    from ..assignments import load_assignment
+    from ..grading import grade
+    from ..report import format_report
+    from ..results import failure_results, to_gradescope, write_atomic
+    try:
+        report = grade(load_assignment(args.assignment), args.submission, started=started)
         write_atomic(args.results, to_gradescope(report, args.total_points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

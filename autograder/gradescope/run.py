@@ -60,4 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything grading writes is closed by now: skip the interpreter's teardown (cli.entry).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,8 +1,12 @@
-"""The student-side process: imports the harness (which imports the student's files) and
-answers call requests, one JSON line each, until its input closes.
+"""The student-side process: confines itself, imports the harness (which imports the student's
+files) and answers call requests, one JSON line each, until its input closes.
 
-Runs as `python -I worker.py HARNESS_PATH SUBMISSION_DIR REPLY_FD` with requests on stdin. It imports only the standard library, numpy and `wire` beside it: nothing of the grader.
-Everything it sends is untrusted by the grader; it exists to run code, not to judge it.
+Runs as `python -I -B worker.py REPLY_FD`, started by `worker_process.start` before the grader
+knows the submission: it loads numpy, then reads its setup from stdin (where the submission,
+harness, HOME and output log are, and the confinement plan), applies the plan (`confine.py`)
+and only then imports student code. It imports only the standard library, numpy, and `wire` and
+`confine` beside it: nothing of the grader. Everything it sends is untrusted by the grader; it
+exists to run code, not to judge it.
 """
 
 import importlib.util
@@ -12,7 +16,7 @@ import sys
 import time
 import traceback
 
-_RUNTIME = os.path.dirname(os.path.abspath(__file__))
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _take_channels(reply_fd):
@@ -45,14 +49,26 @@ def _error(exc, root):
     return {"type": type(exc).__name__, "message": message, "traceback": _student_traceback(exc, root)}
 
 
+def _set_up(setup, confine):
+    """Everything between our code and the student's: output to the log, the submission's folder
+    and HOME, then the confinement. The log is opened before the privilege drop, as the grader's
+    own file: student code reaches it only through this descriptor."""
+    log = os.open(setup["log"], os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    for fd in (1, 2):
+        os.dup2(log, fd)
+    os.close(log)
+    os.chdir(setup["root"])
+    os.environ.update(HOME=setup["home"], TMPDIR=setup["home"])
+    confine.apply(setup["confinement"])
+
+
 def main():
-    harness_path, root = sys.argv[1], os.path.abspath(sys.argv[2])
-    requests, replies = _take_channels(int(sys.argv[3]))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _RUNTIME]
-    sys.path.insert(0, _RUNTIME)
-    import wire  # noqa: E402  (needs the runtime dir on the path)
-    sys.path.remove(_RUNTIME)
-    sys.path.insert(0, root)
+    requests, replies = _take_channels(int(sys.argv[1]))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _OWN_DIR]
+    sys.path.insert(0, _OWN_DIR)
+    import confine  # noqa: E402  (these need our own folder on the path, and only them)
+    import wire  # noqa: E402
+    sys.path.remove(_OWN_DIR)
     sys.dont_write_bytecode = True
     if hasattr(signal, "SIGXFSZ"):
         # Past the file-size limit, writes fail with an exception instead of killing us.
@@ -61,6 +77,18 @@ def main():
     def send(message):
         replies.write(wire.dumps(message))
 
+    line = requests.readline()
+    if not line:
+        return  # the grader went away before it needed us
+    setup = wire.loads(line)
+    root = os.path.abspath(setup["root"])
+    try:
+        _set_up(setup, confine)
+    except BaseException as exc:  # ours, not the student's: no student code has run
+        send({"kind": "setup", "ok": False, "error": {"type": type(exc).__name__, "message": str(exc)[:2000]}})
+        return
+    sys.path.insert(0, root)
+    harness_path = setup["harness"]
     try:
         spec = importlib.util.spec_from_file_location("_harness", harness_path)
         harness = importlib.util.module_from_spec(spec)

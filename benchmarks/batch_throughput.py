@@ -97,7 +97,8 @@ def main() -> int:
     for w, rate in result.per_minute.items():
         print(f"  {w} worker{'s' if w > 1 else ' '}: {rate:6.1f} submissions/min")
     print(f"  ratio: {result.ratio:.2f}x (the machine's own, two spin loops at once: {result.machine_ratio:.2f}x); "
-          f"CPU time per submission: {result.cpu_seconds_per_submission:.2f} s")
+          f"CPU time per submission: {result.cpu_seconds_per_submission:.2f} s; cores one worker keeps busy: "
+          f"{result.per_minute[1] / 60 * result.cpu_seconds_per_submission:.2f}")
     return 0
 
 

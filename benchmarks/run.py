@@ -124,7 +124,9 @@ def batch_section(runs: int) -> list[str]:
             *[f"| {w} | {rate:.1f} |" for w, rate in result.per_minute.items()],
             "", f"Ratio 2 workers / 1: **{result.ratio:.2f}x** (48 conv1d submissions; the machine's own ratio for "
                 f"two CPU-bound processes at the same time: {result.machine_ratio:.2f}x; load average {load:.1f} "
-                f"before; CPU time per submission {result.cpu_seconds_per_submission:.2f} s)."]
+                f"before; CPU time per submission {result.cpu_seconds_per_submission:.2f} s, so one worker keeps "
+                f"{result.per_minute[1] / 60 * result.cpu_seconds_per_submission:.2f} of the {os.cpu_count()} cores busy: "
+                "a grading runs its worker beside the grader's own start-up, and a second worker gets what is left)."]
 
 
 SECTIONS: dict[str, tuple[str, Callable[[int], list[str]]]] = {

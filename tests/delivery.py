@@ -22,6 +22,8 @@ from autograder.results import GradescopeResults
 VENVS = Path(tempfile.gettempdir()) / "autograder-test-venvs"
 # The interpreter our own .venv was made from: a system one, reachable by the sandbox uid.
 BASE_PYTHON = os.path.realpath(sys.executable)
+# A venv for requirements no test has asked for in this long goes (each is ~1 GB with torch).
+UNUSED_VENV_DAYS = 7
 
 
 def unzip(archive: Path, dest: Path) -> None:
@@ -41,10 +43,29 @@ def venv_slot(kind: str, requirements: str) -> Iterator[Path]:
     other sessions on this machine may want the same one at the same time."""
     VENVS.mkdir(exist_ok=True)
     VENVS.chmod(0o755)
+    prune_venvs(VENVS, UNUSED_VENV_DAYS * 86400)
     path = VENVS / f"{kind}-{hashlib.sha256(requirements.encode()).hexdigest()[:16]}"
-    with open(f"{path}.lock", "w") as lock:
+    with open(f"{path}.lock", "w") as lock:  # opening for writing marks it used (its mtime)
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield path
+
+
+def prune_venvs(folder: Path, unused_s: float) -> list[Path]:
+    """Deletes the venvs of `folder` whose lock file is older than `unused_s` and not held."""
+    removed = []
+    for lock_path in sorted(folder.glob("*.lock")):
+        try:
+            if time.time() - lock_path.stat().st_mtime < unused_s:
+                continue
+            with open(lock_path, "a") as lock:  # "a": leaves the mtime alone
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                venv = lock_path.with_suffix("")
+                shutil.rmtree(venv, ignore_errors=True)
+                lock_path.unlink()
+                removed.append(venv)
+        except (BlockingIOError, FileNotFoundError):  # in use, or pruned by another session
+            continue
+    return removed
 
 
 def student_venv(requirements_file: Path) -> Path:

@@ -325,3 +325,18 @@ def test_student_handout_self_checks_both_ways(built, name):
         assert tests.returncode == 0 and f"{n} passed in" in tests.stdout, tests.stdout[-3000:]
     finally:
         shutil.rmtree(handout, ignore_errors=True)
+
+
+def test_a_wheel_of_the_package_carries_the_gradescope_scripts(tmp_path):
+    # `autograder build` reads run_autograder and setup.sh from the installed package; they are
+    # not Python, so a wheel has them only if pyproject.toml lists them as package data.
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", "build"))
+    subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(source)], check=True,
+                   env=clean_env())
+    (wheel,) = (tmp_path / "dist").glob("autograder-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {p.relative_to(REPO).as_posix() for p in (REPO / "autograder").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts}
+    assert shipped <= names, sorted(shipped - names)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .assignments import Assignment
 from .grading import select_cases
-from .limits import descendants, remove_files_of
+from .limits import process_tree, remove_files_of
 from .results import GradeReport, GradescopeResults, failure_results
 from .submission import MAX_ZIP_BYTES
 from .uidslots import sandbox_uid_slot
@@ -195,7 +195,7 @@ def _kill_tree(pid: int, uid: int | None) -> None:
     the grading process is a subreaper. With a sandbox uid, every process of that uid is ours."""
     stopped: set[int] = set()
     for _ in range(20):
-        found = ({pid} | descendants(pid) | _owned_by(uid)) - stopped
+        found = process_tree(pid, uid) - stopped
         if not found:
             break
         for p in found:
@@ -203,21 +203,6 @@ def _kill_tree(pid: int, uid: int | None) -> None:
         stopped |= found
     for p in stopped:
         _signal(p, signal.SIGKILL)
-
-
-def _owned_by(uid: int | None) -> set[int]:
-    if uid is None:
-        return set()
-    owned = set()
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:  # the real uid from status: /proc/PID itself is root's for a non-dumpable process
-                with open(f"/proc/{name}/status") as f:
-                    if next(line for line in f if line.startswith("Uid:")).split()[1] == str(uid):
-                        owned.add(int(name))
-            except (OSError, StopIteration, IndexError):
-                pass
-    return owned
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -178,8 +178,11 @@ def children_of(parent: int) -> set[int]:
     return {pid for pid, (ppid, _, zombie) in process_table().items() if ppid == parent and not zombie}
 
 
-def descendants(root_pid: int) -> set[int]:
-    return _descendants_in(process_table(), root_pid)
+def process_tree(root_pid: int, uid: int | None = None) -> set[int]:
+    """`root_pid`, its descendants and, given `uid`, every process of that uid: one /proc scan."""
+    table = process_table()
+    owned = {pid for pid, (_, owner, _) in table.items() if owner == uid} if uid is not None else set()
+    return {root_pid} | _descendants_in(table, root_pid) | owned
 
 
 def submission_processes(table: dict[int, tuple[int, int, bool]], worker_pid: int, uid: int | None,

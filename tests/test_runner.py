@@ -23,9 +23,9 @@ MARKER = "autograder-runner-test-leftover"
 
 
 def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512,
-        laptop: bool = False, measured: tuple[str, ...] = ()):
+        laptop: bool = False, measured: tuple[str, ...] = (), started: worker_process.StartedWorker | None = None):
     """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests;
-    `measured`: the calls whose extra memory is measured."""
+    `measured`: the calls whose extra memory is measured; `started`: a worker started earlier."""
     # Not under tmp_path: pytest makes its folders 0700, which the sandbox uid cannot traverse.
     base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
     (base / "work").mkdir(parents=True)
@@ -38,7 +38,7 @@ def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]],
         requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, measure_memory=name in measured)
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
-                         uid=uid)
+                         uid=uid, started=started)
 
 
 def leftovers():
@@ -317,16 +317,7 @@ def test_a_started_worker_waits_for_its_setup_and_leaves_when_the_grader_goes(tm
 
 def test_a_started_worker_serves_the_run_it_is_given(tmp_path):
     started = worker_process.start()
-    code = "import os\ndef pid(): return os.getpid()\n"
-    base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
-    (base / "work").mkdir()
-    (tmp_path / "harness.py").write_text(code)
-    with grading_uid() as uid:
-        if uid is not None:
-            os.chown(base / "work", uid, uid)
-        ws = prepare_workspace(base, base / "work", tmp_path / "harness.py", uid)
-        out = run_calls(ws, [CallRequest(id="c0", call="pid", args={}, timeout_s=5)],
-                        limits=Limits(cpu_seconds=60, memory_mb=512), startup_timeout_s=30, uid=uid, started=started)
+    out = run(tmp_path, "import os\ndef pid(): return os.getpid()\n", [("pid", {}, 5)], started=started)
     assert out[0].status == "returned" and out[0].value == started.proc.pid
     assert started.proc.returncode is not None  # stopped with the run
 

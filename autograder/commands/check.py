@@ -4,6 +4,7 @@ from pathlib import Path
 
 from .. import worker_process
 
+SKIP_TEARDOWN = True  # cli.entry: everything written is closed when run() returns
 NAME = "check"
 HELP = "Self-check: run the visible cases on your code; exits non-zero if any fails."
 

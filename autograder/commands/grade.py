@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import worker_process
 
+SKIP_TEARDOWN = True  # cli.entry: everything written is closed when run() returns
 NAME = "grade"
 HELP = "Grade a submission (folder, .py or .zip) and write Gradescope results.json."
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit code, and may set
-# SKIP_TEARDOWN (see entry).
-COMMANDS = ("list", "grade", "check", "schema", "build", "export-otter", "regress", "batch", "diff")
+# SKIP_TEARDOWN (see entry). A grading image or a handout ships only some of them
+# (`delivery.build.STAFF_ONLY`); the CLI offers those it has.
+ALL_COMMANDS = ("list", "grade", "check", "schema", "build", "export-otter", "regress", "batch", "diff")
+
+
+def _module(name: str) -> str:
+    return f"autograder.commands.{name.replace('-', '_')}"
+
+
+COMMANDS = tuple(name for name in ALL_COMMANDS if importlib.util.find_spec(_module(name)) is not None)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -18,7 +27,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS if only is None else (only,):
-        module = importlib.import_module(f"autograder.commands.{name.replace('-', '_')}")
+        module = importlib.import_module(_module(name))
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(run=module.run, skip_teardown=getattr(module, "SKIP_TEARDOWN", False))

@@ -1,72 +1,74 @@
-"""Expected outputs: the reference run through the same harness, in a trusted process.
+"""Expected outputs: what the reference returns on each case, run through the same harness.
 
-The reference runs in a worker like student code does (no shared interpreter state, and torch
-is imported only where a harness needs it) but without the privilege drop. Results are cached
-as plain JSON keyed by everything they depend on, so a grading run normally only reads a file;
-`autograder build` bakes the cache into the Gradescope zip.
+The reference runs in a worker like student code does (no shared interpreter state; torch is
+imported only where a harness needs it) but trusted: no privilege drop, larger limits. Values
+come from, in order:
+- the file shipped beside the spec (`expected_values.json`), which `autograder build` writes into
+  the Gradescope zip and the handout, so that neither carries the reference. Each value carries a
+  fingerprint of its case and of the harness that produced it, so a value whose case or harness
+  changed since shipping is never used;
+- the local cache (`settings.cache_dir()`), keyed by everything the values depend on;
+- a run of the reference, which fills the cache.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
-from .assignments import Assignment, course_root
-from .baked import read_baked
-from .cases import Case
-from .limits import Limits
-from .runner import CallRequest, cpu_budget, prepare_workspace, run_calls
-from .sandbox import wire
-from .submission import stage
+from . import settings
+from .files import fingerprint, tree_entries, write_atomic
+from .sandbox.child import wire
+from .sandbox.plan import Limits, cpu_budget
+from .sandbox.runner import CallRequest, prepare_workspace, run_calls
+from .spec.assignment import Assignment
+from .spec.cases import Case
+from .submission.staging import stage
+
+SHIPPED_FILE = "expected_values.json"
 
 
 class ReferenceError(RuntimeError):
     """The reference itself failed: a grader problem, never the student's."""
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("AUTOGRADER_CACHE", course_root() / ".cache" / "expected"))
+class ShippedValue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    fingerprint: str  # of the case and the harness that computed the value
+    value: Any  # wire-encoded, as the worker sends it
 
 
-def cache_key(assignment: Assignment, cases: list[Case]) -> str:
-    h = hashlib.sha256()
-    for path in sorted(_dependencies(assignment)):
-        h.update(str(path.relative_to(assignment.dir.parent.parent)).encode())
-        h.update(path.read_bytes())
-    for case in cases:
-        h.update(case.model_dump_json().encode())
-    h.update(np.__version__.encode())
-    return h.hexdigest()[:24]
+class ShippedValues(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
-
-def _dependencies(assignment: Assignment) -> list[Path]:
-    files = [assignment.spec_path, assignment.harness_path]
-    files += [p for p in assignment.reference_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    files += [p for p in assignment.template_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    return files
+    cases: dict[str, ShippedValue]
 
 
 def expected_outputs(assignment: Assignment, cases: list[Case], inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    baked = read_baked(assignment, cases)  # a built zip or handout: values without the reference
-    if baked is not None:
-        return baked
-    path = cache_dir() / f"{assignment.name}-{cache_key(assignment, cases)}.json"
+    shipped = read_shipped(assignment, cases)
+    if shipped is not None:
+        return shipped
+    path = settings.cache_dir() / f"{assignment.name}-{cache_key(assignment, cases)}.json"
     if path.is_file():
         stored = json.loads(path.read_text())
         return {case_id: wire.decode(value) for case_id, value in stored.items()}
     values = compute_expected(assignment, cases, inputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump({k: wire.encode(v) for k, v in values.items()}, f)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps({k: wire.encode(v) for k, v in values.items()}), mode=0o600)
     return values
+
+
+def cache_key(assignment: Assignment, cases: list[Case]) -> str:
+    """Of everything the values depend on: spec, harness, reference, template, cases, numpy."""
+    entries = [("spec", assignment.spec_path.read_bytes()), ("harness", assignment.harness_path.read_bytes()),
+               *tree_entries(assignment.reference_dir, "reference"), *tree_entries(assignment.template_dir, "template"),
+               *((f"case/{c.id}", c.model_dump_json().encode()) for c in cases), ("numpy", np.__version__.encode())]
+    return fingerprint(entries, length=24)
 
 
 def compute_expected(assignment: Assignment, cases: list[Case], inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -80,7 +82,8 @@ def compute_expected(assignment: Assignment, cases: list[Case], inputs: dict[str
         if staged.missing:
             raise ReferenceError(f"reference/{assignment.name} lacks {', '.join(staged.missing)}")
         workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid=None)
-        limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, requests), memory_mb=8192, max_file_mb=256)
+        limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
+                        memory_mb=8192, max_file_mb=256)
         outcomes = run_calls(workspace, requests, limits=limits, startup_timeout_s=max(120.0, spec.startup_timeout_s),
                              uid=None)
     values = {}
@@ -90,4 +93,33 @@ def compute_expected(assignment: Assignment, cases: list[Case], inputs: dict[str
             raise ReferenceError(f"reference/{assignment.name} failed on case {outcome.id}: {outcome.status}: "
                                  f"{detail}\n{outcome.error.traceback if outcome.error else ''}")
         values[outcome.id] = outcome.value
+    return values
+
+
+def _value_fingerprint(harness: bytes, case: Case) -> str:
+    return fingerprint([("harness", harness), ("case", case.model_dump_json().encode())], length=24)
+
+
+def write_shipped(assignment: Assignment, cases: list[Case], values: dict[str, Any], dest_dir: Path) -> Path:
+    harness = assignment.harness_path.read_bytes()
+    shipped = ShippedValues(cases={c.id: ShippedValue(fingerprint=_value_fingerprint(harness, c),
+                                                      value=wire.encode(values[c.id])) for c in cases})
+    path = Path(dest_dir) / SHIPPED_FILE
+    write_atomic(path, shipped.model_dump_json())
+    return path
+
+
+def read_shipped(assignment: Assignment, cases: list[Case]) -> dict[str, Any] | None:
+    """The shipped values of `cases`, or None unless every one of them is shipped and current."""
+    path = assignment.dir / SHIPPED_FILE
+    if not path.is_file():
+        return None
+    shipped = ShippedValues.model_validate_json(path.read_bytes())
+    harness = assignment.harness_path.read_bytes()
+    values = {}
+    for case in cases:
+        entry = shipped.cases.get(case.id)
+        if entry is None or entry.fingerprint != _value_fingerprint(harness, case):
+            return None
+        values[case.id] = wire.decode(entry.value)
     return values

@@ -3,7 +3,7 @@ the same generated class, median of N runs taken side by side (interleaved).
 
     .venv/bin/python benchmarks/batch_throughput.py [--assignment conv1d] [--size 48] [--runs 3]
 
-The class is `autograder.sample_class` without the mutants that must time out: those mostly
+The class is `autograder.tools.synthetic_class` without the mutants that must time out: those mostly
 wait on a deadline, which would measure the spec's time limits rather than the batch.
 Each run regrades everything (`--force`) and includes the command's own start-up. The CPU time
 per submission (of the batch and every process under it) does not depend on what else the
@@ -29,8 +29,8 @@ from pydantic import BaseModel
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.assignments import load_assignment  # noqa: E402
-from autograder.sample_class import make_sample_class  # noqa: E402
+from autograder.spec.assignment import load_assignment  # noqa: E402
+from autograder.tools.synthetic_class import make_sample_class  # noqa: E402
 
 
 class Throughput(BaseModel):

@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.assignments import list_assignments, load_assignment  # noqa: E402
-from autograder.build import build  # noqa: E402
-from autograder.otter_export import export_otter  # noqa: E402
+from autograder.spec.assignment import list_assignments, load_assignment  # noqa: E402
+from autograder.delivery.build import build  # noqa: E402
+from autograder.delivery.otter_export import export_otter  # noqa: E402
 
 RUNS = 3
 

@@ -13,7 +13,7 @@ import numpy as np
 
 reference_dir, harness_path, cases_path = sys.argv[1:4]
 sys.path.insert(0, reference_dir)
-sys.path.insert(1, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "autograder" / "sandbox"))
+sys.path.insert(1, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "autograder" / "sandbox" / "child"))
 import wire  # noqa: E402  (stdlib + numpy only)
 
 spec = importlib.util.spec_from_file_location("harness", harness_path)

@@ -28,8 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograder import cli, grading, limits  # noqa: E402
-from autograder.assignments import load_assignment  # noqa: E402
+from autograder import cli, grading  # noqa: E402
+from autograder.sandbox import cleanup, plan, uids  # noqa: E402
+from autograder.spec.assignment import load_assignment  # noqa: E402
 
 
 def _kill_worker_only(worker_pid: int, uid: int | None, spared: set[int], *, grouped: bool = False) -> None:
@@ -42,10 +43,10 @@ def _kill_worker_only(worker_pid: int, uid: int | None, spared: set[int], *, gro
 @contextlib.contextmanager
 def unconfined() -> Iterator[None]:
     """A worker as a plain subprocess: no rlimits, no seccomp, no uid, no namespaces, no sweep."""
-    replaced = {(limits, "confinement"): lambda limits_, uid: limits.Confinement(),
-                (limits, "kill_leftovers"): _kill_worker_only,
-                (limits, "become_subreaper"): lambda: False,
-                (limits, "protect_grader"): lambda: None,
+    replaced = {(plan, "confinement"): lambda limits_, uid: plan.Confinement(),
+                (cleanup, "kill_leftovers"): _kill_worker_only,
+                (cleanup, "become_subreaper"): lambda: False,
+                (cleanup, "protect_grader"): lambda: None,
                 (grading, "grading_uid"): lambda: contextlib.nullcontext(None)}
     saved = {key: getattr(*key) for key in replaced}
     for (module, name), value in replaced.items():
@@ -60,12 +61,12 @@ def unconfined() -> Iterator[None]:
 @contextlib.contextmanager
 def without_namespaces() -> Iterator[None]:
     """Everything but the network and IPC namespaces (root only)."""
-    confinement = limits.confinement
-    limits.confinement = lambda limits_, uid: confinement(limits_, uid).model_copy(update={"unshare": False})
+    confinement = plan.confinement
+    plan.confinement = lambda limits_, uid: confinement(limits_, uid).model_copy(update={"unshare": False})
     try:
         yield
     finally:
-        limits.confinement = confinement
+        plan.confinement = confinement
 
 
 CONFIGURATIONS = {"confined": contextlib.nullcontext, "no namespaces": without_namespaces, "unconfined": unconfined}
@@ -121,8 +122,8 @@ def main() -> None:
     if args.grade_once:
         _grade_once(assignment, *args.grade_once)
     seconds_to_grade(assignment, "confined")  # warm-up: expected values cached, files in the page cache
-    names = list(CONFIGURATIONS) if limits.running_as_root() else ["confined", "unconfined"]
-    mode = "root" if limits.running_as_root() else "a normal user"
+    names = list(CONFIGURATIONS) if uids.running_as_root() else ["confined", "unconfined"]
+    mode = "root" if uids.running_as_root() else "a normal user"
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.json"
         command = _measure(names, args.runs, lambda name: seconds_of_command(assignment, name, results))

@@ -25,11 +25,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from autograder.assignments import list_assignments, load_assignment  # noqa: E402
-from autograder.cases import generate_inputs  # noqa: E402
+from autograder.spec.assignment import list_assignments, load_assignment  # noqa: E402
+from autograder.spec.cases import generate_inputs  # noqa: E402
 from autograder.expected import expected_outputs  # noqa: E402
-from autograder.grading import select_cases  # noqa: E402
-from autograder.sandbox import wire  # noqa: E402
+from autograder.spec.cases import select_cases  # noqa: E402
+from autograder.sandbox.child import wire  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -84,8 +84,8 @@ def delivery_section(runs: int) -> list[str]:
     import delivery
     from memory import peak_tree_memory_mb
 
-    from autograder.limits import DEFAULT_SANDBOX_UID
-    from autograder.uidslots import MAX_SLOTS
+    from autograder.settings import DEFAULT_SANDBOX_UID
+    from autograder.sandbox.uids import MAX_SLOTS
 
     delivery.RUNS = runs
     os.environ["AUTOGRADER_TORCH_INDEX"] = ""  # only this machine's package indexes are reachable

@@ -4,9 +4,10 @@ import json
 import shutil
 import zipfile
 
-from conftest import REPO
+from support.cli import REPO
+from support.library import entry_folder
 
-from autograder.results import GradescopeResults
+from autograder.reporters.gradescope import GradescopeResults
 
 
 def load_results(path):
@@ -30,7 +31,7 @@ def test_grade_reference_writes_full_marks(cli, tmp_path):
 def test_grade_zip_with_nested_folder_scores_what_it_should(cli, tmp_path):
     archive = tmp_path / "sub.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.write(REPO / "assignments/conv1d/mutants/wrong_adjoint/conv1D.py", "hw1-final/conv1D.py")
+        zf.write(entry_folder("conv1d", "wrong_adjoint", tmp_path) / "conv1D.py", "hw1-final/conv1D.py")
     out = tmp_path / "results.json"
     result = cli("grade", "conv1d", str(archive), "--results", str(out))
     assert result.returncode == 0, result.stderr
@@ -84,7 +85,7 @@ def test_check_is_the_students_view(cli, tmp_path):
 
 
 def test_student_text_cannot_break_out_of_the_markdown():
-    from autograder.results import code_block, code_span
+    from autograder.results.markdown import code_block, code_span
     block = code_block("ok\n~~~~\n**forged: Passed**\n~~~~~~\n")
     fence = block.splitlines()[0]
     assert set(fence) == {"~"} and len(fence) == 7 and block.endswith("\n" + fence)
@@ -95,7 +96,7 @@ def test_student_text_cannot_break_out_of_the_markdown():
 
 def test_summary_hides_the_total_while_cases_are_hidden(cli, tmp_path):
     out = tmp_path / "results.json"
-    cli("grade", "conv1d", "assignments/conv1d/mutants/hangs_when_r_is_1", "--results", str(out))
+    cli("grade", "conv1d", str(entry_folder("conv1d", "hangs_when_r_is_1", tmp_path)), "--results", str(out))
     data = load_results(out)
     visible = [t for t in data["tests"] if t["visibility"] == "visible"]
     shown = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)

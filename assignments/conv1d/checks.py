@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from autograder.compare import not_implemented
+from autograder import check, not_implemented
 
 
+@check
 def adjoint(actual, *, expected, inputs, params, rtol=1e-9):
     """<A x, y> must equal <x, A^T y>, whatever the values of A x and A^T y are."""
     if not isinstance(actual, (tuple, list)) or len(actual) != 2:

@@ -2,10 +2,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..assignments import load_assignment
-from ..batch import BatchError, run_batch
-from ..intake import IntakeError
-from ..spec import SpecError
+from ..spec.assignment import load_assignment
+from ..tools.batch import BatchError, run_batch
+from ..tools.roster import IntakeError
+from ..spec.loader import SpecError
 
 NAME = "batch"
 HELP = ("Grade a class: a folder of submissions (one folder or .zip per student) or a Gradescope export "

@@ -2,8 +2,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..assignments import load_assignment
-from ..spec import SpecError
+from ..spec.assignment import load_assignment
+from ..spec.loader import SpecError
 
 NAME = "build"
 HELP = "Write ASSIGNMENT-autograder.zip (for Gradescope) and ASSIGNMENT-student.zip (the handout) into --out."
@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the build needs packaging, which a student's handout environment may lack.
-    from ..build import BuildError, build
+    from ..delivery.build import build
+    from ..delivery.requirements import BuildError
     from ..expected import ReferenceError
 
     try:

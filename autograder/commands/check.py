@@ -2,7 +2,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import worker_process
+from ..sandbox import spawn
 
 SKIP_TEARDOWN = True  # cli.entry: everything written is closed when run() returns
 NAME = "check"
@@ -17,18 +17,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # First thing: the worker's interpreter and numpy load while the grader imports its own.
-    started = worker_process.start()
+    started = spawn.start()
     try:
         return _check(args, started)
     finally:
         started.discard()
 
 
-def _check(args: argparse.Namespace, started: worker_process.StartedWorker) -> int:
-    from ..assignments import load_assignment
+def _check(args: argparse.Namespace, started: spawn.StartedWorker) -> int:
     from ..grading import grade
-    from ..report import format_report
-    from ..spec import SpecError
+    from ..reporters.terminal import format_report
+    from ..spec.assignment import load_assignment
+    from ..spec.loader import SpecError
     try:
         report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started)
     except SpecError as exc:

@@ -2,8 +2,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..gradebook import GradebookError, format_score, read_gradebook
-from ..gradediff import GradeDiff, SubmissionChange, diff_gradebooks
+from ..tools.gradebook import GradebookError, format_score, read_gradebook
+from ..tools.gradebook_diff import GradeDiff, SubmissionChange, diff_gradebooks
 
 NAME = "diff"
 HELP = ("Which submissions' scores changed between two grades.csv files, by how much and on which problems. "

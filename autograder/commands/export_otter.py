@@ -2,8 +2,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..assignments import load_assignment
-from ..spec import SpecError
+from ..spec.assignment import load_assignment
+from ..spec.loader import SpecError
 
 NAME = "export-otter"
 HELP = "Write the cases as Otter-Grader test files (DIR/tests/) and an Otter autograder zip made by `otter generate`."
@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here: otter-grader is an optional extra that grading never needs.
     from ..expected import ReferenceError
-    from ..otter_export import OtterExportError, export_otter
+    from ..delivery.otter_export import OtterExportError, export_otter
 
     try:
         exported = export_otter(load_assignment(args.assignment), args.out)

@@ -4,7 +4,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import worker_process
+from ..sandbox import spawn
 
 SKIP_TEARDOWN = True  # cli.entry: everything written is closed when run() returns
 NAME = "grade"
@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, required=True, metavar="FILE", help="where to write results.json")
     parser.add_argument("--total-points", type=float, default=None,
                         help="scale the score to this total (Gradescope's assignment.total_points)")
+    parser.add_argument("--metadata", type=Path, default=None, metavar="FILE",
+                        help="Gradescope's submission_metadata.json: scale the score to its total points")
     parser.add_argument("--json", action="store_true", help="print our full report as JSON instead of a table")
     parser.add_argument("--quiet", action="store_true")
 
@@ -24,21 +26,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     # First thing: the worker's interpreter and numpy load while the grader imports its own.
-    started = worker_process.start()
+    started = spawn.start()
     try:
         return _grade(args, started, start)
     finally:
         started.discard()
 
 
-def _grade(args: argparse.Namespace, started: worker_process.StartedWorker, start: float) -> int:
-    from ..assignments import load_assignment
+def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float) -> int:
+    from ..files import write_atomic
     from ..grading import grade
-    from ..report import format_report
-    from ..results import failure_results, to_gradescope, write_atomic
+    from ..reporters.gradescope import failure_results, to_gradescope, total_points
+    from ..reporters.terminal import format_report
+    from ..spec.assignment import load_assignment
     try:
+        points = args.total_points if args.metadata is None else total_points(args.metadata)
         report = grade(load_assignment(args.assignment), args.submission, started=started)
-        write_atomic(args.results, to_gradescope(report, args.total_points))
+        write_atomic(args.results, to_gradescope(report, points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         write_atomic(args.results, failure_results(

@@ -1,7 +1,7 @@
 import argparse
 
-from ..assignments import list_assignments, load_assignment
-from ..spec import SpecError
+from ..spec.assignment import list_assignments, load_assignment
+from ..spec.loader import SpecError
 
 NAME = "list"
 HELP = "List the assignments available."

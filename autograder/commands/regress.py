@@ -1,9 +1,10 @@
 import argparse
 import sys
 
-from ..assignments import list_assignments, load_assignment
-from ..regress import RegressReport, regress
-from ..spec import SpecError
+from ..spec.assignment import list_assignments, load_assignment
+from ..spec.loader import SpecError
+from ..tools.library import load_library, show
+from ..tools.regress import RegressReport, regress
 
 NAME = "regress"
 HELP = ("Test the autograder on an assignment's known submissions: the reference must get full marks, the "
@@ -18,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="overall limit per grading (default: from the spec's case limits)")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON (one per line)")
+    parser.add_argument("--show", metavar="NAME", default=None,
+                        help="print how the mutant or solution NAME differs from the reference (a unified diff), "
+                             "and grade nothing")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         print("autograder regress: name at least one assignment, or --all", file=sys.stderr)
         return 2
+    if args.show is not None:
+        return _show(names, args.show)
     ok = True
     for name in names:
         try:
@@ -53,3 +59,19 @@ def format_regress(report: RegressReport) -> str:
     verdict = "no regressions" if report.ok else f"{n_bad} REGRESSION(S)"
     lines.append(f"{report.assignment}: {len(report.entries)} gradings, {verdict} ({report.seconds:.1f} s)")
     return "\n".join(lines)
+
+
+def _show(names: list[str], entry_name: str) -> int:
+    try:
+        for name in names:
+            assignment = load_assignment(name)
+            library = load_library(assignment)
+            for entry in (*library.mutants, *library.solutions):
+                if entry.name == entry_name:
+                    print(show(assignment, entry), end="")
+                    return 0
+    except SpecError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    print(f"autograder regress: no mutant or solution named {entry_name!r} in {', '.join(names)}", file=sys.stderr)
+    return 2

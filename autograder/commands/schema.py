@@ -1,7 +1,7 @@
 import argparse
 import json
 
-from ..spec import spec_json_schema
+from ..spec.models import spec_json_schema
 
 NAME = "schema"
 HELP = "Print the JSON Schema of the assignment spec format."

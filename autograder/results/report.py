@@ -1,0 +1,54 @@
+"""Our report of one grading run: what every reporter consumes (terminal table, results.json,
+the gradebook's rows, the pytest plugin). Plain data, JSON both ways, so it crosses process
+boundaries (`tools/grading_process.py`) unchanged."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..spec.models import Visibility
+from .outcomes import CaseOutcome, RunStatus
+
+
+class CaseResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    number: str
+    problem: str
+    title: str
+    points: float
+    score: float
+    outcome: CaseOutcome
+    message: str = ""  # Markdown for the student; any student text in it is already made literal
+    output: str = ""  # what the student's code printed during the case, as is
+    seconds: float = 0.0
+    visibility: Visibility = "visible"
+    peak_extra_memory_mb: float | None = None
+
+
+class GradeReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    assignment: str
+    title: str
+    status: RunStatus
+    message: str = ""
+    cases: list[CaseResult] = Field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.cases), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.points for c in self.cases), 6)
+
+    def problem_scores(self) -> dict[str, tuple[float, float]]:
+        out: dict[str, tuple[float, float]] = {}
+        for c in self.cases:
+            s, m = out.get(c.problem, (0.0, 0.0))
+            out[c.problem] = (round(s + c.score, 6), round(m + c.points, 6))
+        return out

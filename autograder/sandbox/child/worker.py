@@ -1,0 +1,125 @@
+"""The student-side process: confines itself, imports the harness (which imports the student's
+files) and answers call requests, one JSON line each, until its input closes.
+
+Runs as `python -I -B worker.py REPLY_FD`, started by `spawn.start` before the grader
+knows the submission: it loads numpy, then reads its setup from stdin (where the submission,
+harness, HOME and output log are, and the confinement plan), applies the plan (`confine.py`)
+and only then imports student code. It imports only the standard library, numpy, and `wire` and
+`confine` beside it: nothing of the grader. Everything it sends is untrusted by the grader; it
+exists to run code, not to judge it.
+"""
+
+import importlib.util
+import os
+import signal
+import sys
+import time
+import traceback
+
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _take_channels(reply_fd):
+    # Move the protocol off its well-known fds so that student code reading stdin
+    # cannot consume requests by accident.
+    requests = os.fdopen(os.dup(0), "rb")  # buffered: line iteration on raw IO reads byte by byte
+    replies = os.fdopen(os.dup(reply_fd), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.close(reply_fd)
+    return requests, replies
+
+
+def _student_traceback(exc, root):
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.abspath(f.filename).startswith(root + os.sep)]
+    lines = [f"  File \"{os.path.relpath(f.filename, root)}\", line {f.lineno}, in {f.name}\n"
+             + (f"    {f.line}\n" if f.line else "") for f in frames[-8:]]
+    return "".join(lines)
+
+
+def _error(exc, root):
+    try:
+        message = str(exc)[:2000]
+    except BaseException:  # a hostile __str__
+        message = "<unprintable>"
+    if isinstance(exc, SyntaxError) and exc.filename:
+        message = f"{exc.msg} ({os.path.basename(exc.filename)}, line {exc.lineno})"
+    return {"type": type(exc).__name__, "message": message, "traceback": _student_traceback(exc, root)}
+
+
+def _set_up(setup, confine):
+    """Everything between our code and the student's: output to the log, the submission's folder
+    and HOME, then the confinement. The log is opened before the privilege drop, as the grader's
+    own file: student code reaches it only through this descriptor."""
+    log = os.open(setup["log"], os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    for fd in (1, 2):
+        os.dup2(log, fd)
+    os.close(log)
+    os.chdir(setup["root"])
+    os.environ.update(HOME=setup["home"], TMPDIR=setup["home"])
+    confine.apply(setup["confinement"])
+
+
+def main():
+    requests, replies = _take_channels(int(sys.argv[1]))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _OWN_DIR]
+    sys.path.insert(0, _OWN_DIR)
+    import confine  # noqa: E402  (these need our own folder on the path, and only them)
+    import wire  # noqa: E402
+    sys.path.remove(_OWN_DIR)
+    sys.dont_write_bytecode = True
+    if hasattr(signal, "SIGXFSZ"):
+        # Past the file-size limit, writes fail with an exception instead of killing us.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    def send(message):
+        replies.write(wire.dumps(message))
+
+    line = requests.readline()
+    if not line:
+        return  # the grader went away before it needed us
+    setup = wire.loads(line)
+    root = os.path.abspath(setup["root"])
+    try:
+        _set_up(setup, confine)
+    except BaseException as exc:  # ours, not the student's: no student code has run
+        send({"kind": "setup", "ok": False, "error": {"type": type(exc).__name__, "message": str(exc)[:2000]}})
+        return
+    sys.path.insert(0, root)
+    harness_path = setup["harness"]
+    try:
+        spec = importlib.util.spec_from_file_location("_harness", harness_path)
+        harness = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(harness)
+    except BaseException as exc:
+        send({"kind": "startup", "ok": False, "error": _error(exc, root)})
+        return
+    send({"kind": "startup", "ok": True})
+
+    for line in requests:
+        request = wire.loads(line)
+        reply = {"kind": "reply", "id": request["id"]}
+        start = time.perf_counter()
+        try:
+            args = wire.decode(request["args"])
+            value = getattr(harness, request["call"])(**args)
+            reply.update(ok=True, value=wire.encode(value))
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are student errors too
+            reply.update(ok=False, error=_error(exc, root))
+        reply["seconds"] = time.perf_counter() - start
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        try:
+            send(reply)
+        except wire.WireError as exc:
+            send({"kind": "reply", "id": request["id"], "ok": False,
+                  "error": {"type": "OutputTooLarge", "message": str(exc), "traceback": ""}})
+
+
+if __name__ == "__main__":
+    main()

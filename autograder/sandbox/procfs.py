@@ -1,0 +1,127 @@
+"""What the grader reads about processes from /proc, parsed here and nowhere else.
+
+/proc/PID/status is read, never the owner of /proc/PID: that is root for non-dumpable
+processes, which student code can make itself. Every reader returns None for a process that is
+gone, because any pid may vanish between a listing and a read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+_PRIVATE_FIELDS = (b"Private_Clean:", b"Private_Dirty:", b"Private_Hugetlb:")
+
+
+class ProcessInfo(NamedTuple):
+    ppid: int
+    uid: int  # real uid
+    zombie: bool
+
+
+ProcessTable = dict[int, ProcessInfo]
+
+
+def all_pids() -> list[int]:
+    try:
+        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return []
+
+
+def _status(pid: int, head_only: bool = False) -> dict[bytes, bytes] | None:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            raw = f.read(1024) if head_only else f.read()  # State, PPid and Uid come in the first ten lines
+    except OSError:
+        return None
+    lines = raw.split(b"\n")
+    if head_only:
+        lines = lines[:12]  # a 1 KB read can end inside a line: only whole ones
+    return {key: value.strip() for key, sep, value in (line.partition(b":") for line in lines) if sep}
+
+
+def process_info(pid: int) -> ProcessInfo | None:
+    fields = _status(pid, head_only=True)
+    try:
+        state = fields[b"State"].split()[0]
+        if state == b"X":
+            return None
+        return ProcessInfo(int(fields[b"PPid"]), int(fields[b"Uid"].split()[0]), state == b"Z")
+    except (TypeError, KeyError, ValueError, IndexError):
+        return None
+
+
+def process_table() -> ProcessTable:
+    """Every process, in one pass over /proc."""
+    return {pid: info for pid in all_pids() if (info := process_info(pid)) is not None}
+
+
+def status_kb(pid: int, field: str) -> int | None:
+    """A memory field of /proc/PID/status (VmRSS, VmHWM, RssAnon, ...) in kB."""
+    fields = _status(pid)
+    try:
+        return int(fields[field.encode()].split()[0])
+    except (TypeError, KeyError, ValueError, IndexError):
+        return None
+
+
+def seccomp_filtered(pid: int) -> bool:
+    """Whether a process runs under a seccomp filter (then so do all its descendants)."""
+    fields = _status(pid)
+    return fields is not None and fields.get(b"Seccomp") == b"2"
+
+
+def tasks_of(uid: int) -> int:
+    """Processes and threads of `uid`, as RLIMIT_NPROC counts them."""
+    count = 0
+    for pid in all_pids():
+        fields = _status(pid)
+        try:
+            if int(fields[b"Uid"].split()[0]) == uid:
+                count += int(fields[b"Threads"])
+        except (TypeError, KeyError, ValueError, IndexError):
+            pass
+    return count
+
+
+def private_kb(pid: int) -> int | None:
+    """Private (unshared) resident memory of a process in kB; None if it is gone. A process
+    that made itself non-dumpable hides its smaps from the grader's own user: then all of its
+    anonymous and shared-memory pages count, shared or not."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            text = f.read()
+    except PermissionError:
+        anon, shmem = status_kb(pid, "RssAnon"), status_kb(pid, "RssShmem")
+        return None if anon is None else anon + (shmem or 0)
+    except OSError:
+        return None
+    if not text:  # a zombie: its memory is already free
+        return 0 if process_info(pid) else None
+    return sum(int(line.split()[1]) for line in text.split(b"\n") if line.startswith(_PRIVATE_FIELDS))
+
+
+def descendants(table: ProcessTable, root_pid: int, *, zombies: bool = False) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, info in table.items():
+        if zombies or not info.zombie:
+            children.setdefault(info.ppid, []).append(pid)
+    found, stack = set(), [root_pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def children_of(parent: int) -> set[int]:
+    return {pid for pid, info in process_table().items() if info.ppid == parent and not info.zombie}
+
+
+def process_tree(root_pid: int, uid: int | None = None) -> set[int]:
+    """`root_pid`, its descendants and, given `uid`, every process of that uid: one /proc scan."""
+    table = process_table()
+    owned = {pid for pid, info in table.items() if info.uid == uid} if uid is not None else set()
+    return {root_pid} | descendants(table, root_pid) | owned

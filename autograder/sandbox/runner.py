@@ -1,0 +1,337 @@
+"""Runs harness calls in an isolated worker process and brings back plain data.
+
+One worker serves every call of a submission, so Python, numpy and torch are imported once.
+A call that hangs, crashes, exits or blows its memory costs that call only: the worker is
+killed with everything it started, and a fresh one serves the calls that remain. Every read
+and write to the worker has a deadline, so no worker can stall the grader.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from . import cleanup, plan, procfs, spawn, uids
+from .child import wire
+from .memory import MemoryProbe
+from .plan import Limits
+from .spawn import StartedWorker
+
+OUTPUT_SHOWN_BYTES = 4000
+# The grader keeps every decoded value until judging, so what one run may send back is bounded
+# in total too, not just per reply (Gradescope's container has 768 MB).
+MAX_RUN_REPLY_BYTES = 4 * wire.MAX_MESSAGE_BYTES
+_LIVE_WORKERS: set[int] = set()  # every worker of this process, spared by other runners' cleanup
+
+Status = Literal["returned", "raised", "timeout", "crashed", "startup_failed", "startup_timeout", "protocol_error"]
+
+
+class CallRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    call: str
+    args: dict[str, Any]
+    timeout_s: float
+    measure_memory: bool = False
+
+
+class ErrorInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    message: str
+    traceback: str = ""
+
+
+class CallOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    status: Status
+    value: Any = None
+    error: ErrorInfo | None = None
+    seconds: float = 0.0
+    peak_extra_memory_mb: float | None = None
+    output: str = ""
+
+
+class Workspace(BaseModel):
+    """Where a run happens: the submission's files, the harness, HOME and the output log."""
+    model_config = ConfigDict(frozen=True)
+
+    root: Path  # the student's files, importable by name
+    harness: Path  # a copy of the harness, read-only to student code
+    home: Path  # HOME and TMPDIR of the student process
+    output_log: Path  # captured stdout/stderr, written through an fd the worker opens for it
+
+
+def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None) -> Workspace:
+    """Creates runtime/harness.py, home/ and output.log under `base`, beside the staged `root`;
+    student code may read runtime/ and write home/, and can reach output.log only through the fd
+    its worker opens before dropping privileges."""
+    runtime, home = base / "runtime", base / "home"
+    runtime.mkdir()
+    home.mkdir()
+    shutil.copyfile(harness, runtime / "harness.py")
+    (runtime / "harness.py").chmod(0o644)
+    runtime.chmod(0o755)
+    base.chmod(0o711)  # traversable, not listable, by the sandbox uid
+    if uid is not None:
+        os.chown(home, uid, uid)
+    home.chmod(0o700)
+    log = base / "output.log"
+    log.touch(0o600)  # the grader's; the worker opens it while it still runs as the grader's user
+    return Workspace(root=root, harness=runtime / "harness.py", home=home, output_log=log)
+
+
+def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
+              startup_timeout_s: float, uid: int | None, started: StartedWorker | None = None) -> list[CallOutcome]:
+    """Answers every request, in order; never raises for anything the student code does.
+    `started`: a worker started earlier (`spawn.start`) to serve the first calls."""
+    cleanup.become_subreaper()
+    cleanup.protect_grader()
+    if uid is not None:
+        for needed, mode in ((sys.executable, 0o005), (str(workspace.harness), 0o004), (str(workspace.root), 0o001)):
+            if blocked := uids.unreachable_by_others(needed, mode):
+                raise PermissionError(
+                    f"grading as root runs student code as uid {uid}, which cannot reach {needed} "
+                    f"({blocked} is closed to other users). Keep the interpreter and the work folder under "
+                    "world-traversable folders (setup.sh prefers /usr/bin/python3; work goes to $TMPDIR).")
+    outcomes: list[CallOutcome] = []
+    pending = list(requests)
+    budget = _ReplyBudget(MAX_RUN_REPLY_BYTES)
+    setup = wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
+                        "home": str(workspace.home), "log": str(workspace.output_log),
+                        "confinement": plan.confinement(limits, uid).model_dump()})
+    with open(workspace.output_log, "rb") as log:
+        while pending:
+            worker = _Worker(started or spawn.start(), setup, uid, log.fileno(), budget)
+            started = None
+            try:
+                startup = worker.startup(startup_timeout_s)
+                if startup is not None:  # the submission cannot even be imported: no retry helps
+                    outcomes += [startup.model_copy(update={"id": r.id}) for r in pending]
+                    break
+                while pending:
+                    outcome = worker.call(pending[0])
+                    outcomes.append(outcome)
+                    pending.pop(0)
+                    if not worker.alive:
+                        break
+            finally:
+                worker.stop()
+    return outcomes
+
+
+class _ReplyBudget:
+    def __init__(self, total_bytes: int) -> None:
+        self.left = total_bytes
+
+
+class _Worker:
+    def __init__(self, started: StartedWorker, setup: bytes, uid: int | None, log_fd: int,
+                 budget: _ReplyBudget) -> None:
+        started.adopted = True
+        self.proc = started.proc
+        self._replies = started.replies_fd
+        self._setup = setup
+        self._log_fd = log_fd
+        self._uid = uid
+        self._budget = budget
+        self._line_bytes = 0  # size of the last message received
+        self._buffer = bytearray()  # appended to in place: a 64 MB reply arrives in 64 kB pipe reads
+        self._grouped = False  # known once the worker has confined itself
+        self.alive = True
+        _LIVE_WORKERS.add(self.proc.pid)
+        self._spared = (procfs.children_of(os.getpid()) - {self.proc.pid}) | _LIVE_WORKERS
+        self._memory = MemoryProbe(self.proc.pid, uid, lambda: self._spared | _LIVE_WORKERS)
+
+    def startup(self, timeout_s: float) -> CallOutcome | None:
+        deadline = time.monotonic() + timeout_s
+        message, failure = (None, "timeout") if not self._send(self._setup, deadline) else self._receive(deadline)
+        if message is not None and message.get("kind") == "setup":  # our failure, not the student's
+            self.stop()
+            error = _error_info(message.get("error"))
+            raise RuntimeError(f"the student process could not be confined: {error.type}: {error.message}")
+        # Checked, not assumed: the kernel may lack seccomp.
+        self._grouped = self.proc.poll() is None and procfs.seccomp_filtered(self.proc.pid)
+        if failure == "timeout":
+            self.alive = False
+            return CallOutcome(id="", status="startup_timeout", seconds=timeout_s, error=ErrorInfo(
+                type="Timeout", message=f"importing your code took longer than {timeout_s:g} s"))
+        if failure or message.get("kind") != "startup":
+            self.alive = False
+            return CallOutcome(id="", status="crashed", error=self._death(failure))
+        if not message.get("ok"):
+            self.alive = False
+            return CallOutcome(id="", status="startup_failed", error=_error_info(message.get("error")))
+        return None
+
+    def call(self, request: CallRequest) -> CallOutcome:
+        log_start = os.fstat(self._log_fd).st_size
+        if request.measure_memory:
+            self._memory.begin()
+        start = time.monotonic()
+        deadline = start + request.timeout_s
+        line = wire.dumps({"id": request.id, "call": request.call,
+                           "args": wire.encode(dict(request.args))})
+        failure = self._out_of_turn()
+        if failure is None and not self._send(line, deadline):
+            failure = "timeout"
+        message = None
+        if failure is None:
+            message, failure = self._receive(deadline, self._memory if request.measure_memory else None)
+        seconds = time.monotonic() - start
+        peak = self._memory.extra_mb() if request.measure_memory and failure is None else None
+        if failure is not None:
+            self.alive = False
+            self.stop()
+        output = _read_output(self._log_fd, log_start)
+        common = dict(id=request.id, seconds=seconds, output=output, peak_extra_memory_mb=peak)
+        if failure == "timeout":
+            return CallOutcome(status="timeout", error=ErrorInfo(
+                type="Timeout", message=f"did not finish within {request.timeout_s:g} s"), **common)
+        if failure == "out of turn":
+            return CallOutcome(status="protocol_error", error=ErrorInfo(
+                type="ProtocolError", message="the worker wrote to the grader before it was asked"), **common)
+        if failure:
+            return CallOutcome(status="crashed", error=self._death(failure), **common)
+        if message.get("kind") != "reply" or message.get("id") != request.id:
+            self.alive = False
+            return CallOutcome(status="protocol_error", error=ErrorInfo(
+                type="ProtocolError", message="the worker answered out of turn"), **common)
+        if not message.get("ok"):
+            return CallOutcome(status="raised", error=_error_info(message.get("error")), **common)
+        if self._line_bytes > self._budget.left:
+            return CallOutcome(status="raised", error=ErrorInfo(type="OutputTooLarge", message=(
+                f"your code has returned more than {MAX_RUN_REPLY_BYTES // 2**20} MB of output in all; "
+                "this call's output was not read")), **common)
+        self._budget.left -= self._line_bytes
+        try:
+            value = wire.decode(message.get("value"))
+        except Exception as exc:  # hostile data: whatever the decoder chokes on is the student's fault
+            self.alive = False  # and a worker that sends it serves no further call
+            self.stop()
+            return CallOutcome(status="protocol_error", error=ErrorInfo(
+                type="BadOutput", message=f"the returned value could not be read: {exc}"), **common)
+        return CallOutcome(status="returned", value=value, **common)
+
+    def _send(self, line: bytes, deadline: float) -> bool:
+        fd, view = self.proc.stdin.fileno(), memoryview(line)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            _, writable, _ = select.select([], [fd], [], remaining)
+            if writable:
+                try:
+                    view = view[os.write(fd, view):]
+                except (BrokenPipeError, BlockingIOError):
+                    if self.proc.poll() is not None:
+                        return True  # the death is reported by _receive
+        return True
+
+    def _out_of_turn(self) -> str | None:
+        """'out of turn' if the worker wrote anything since its last reply (a thread still
+        running, a forged reply prepared in advance), 'eof' if it died between calls."""
+        if self._buffer:
+            return "out of turn"
+        readable, _, _ = select.select([self._replies], [], [], 0)
+        if not readable:
+            return None
+        return "out of turn" if os.read(self._replies, 1 << 20) else "eof"
+
+    def _receive(self, deadline: float, memory: MemoryProbe | None = None) -> tuple[dict | None, str | None]:
+        """(message, None) or (None, 'timeout' | 'eof' | 'too large' | 'garbled'). With
+        `memory`, the submission's memory is sampled every millisecond while we wait."""
+        scanned = 0
+        while (end := self._buffer.find(b"\n", scanned)) < 0:
+            scanned = len(self._buffer)
+            if scanned > wire.MAX_MESSAGE_BYTES:
+                return None, "too large"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, "timeout"
+            readable, _, _ = select.select([self._replies], [], [], min(remaining, 0.001) if memory else remaining)
+            if memory:
+                memory.sample()
+            if readable:
+                chunk = os.read(self._replies, 1 << 20)
+                if not chunk:
+                    return None, "eof"
+                self._buffer += chunk
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        self._line_bytes = len(line)
+        try:
+            return wire.loads(line), None
+        except Exception:  # hostile data, as in call()
+            return None, "garbled"
+
+    def _death(self, failure: str | None) -> ErrorInfo:
+        self.stop()
+        code = self.proc.returncode
+        if failure in ("too large", "garbled"):
+            return ErrorInfo(type="ProtocolError", message="the process sent unreadable data to the grader")
+        if code is not None and code < 0:
+            sig = -code
+            reason = {
+                signal.SIGKILL: "was killed (often: it ran out of memory)",
+                signal.SIGSEGV: "crashed with a segmentation fault",
+                signal.SIGXCPU: "used up its CPU-time limit",
+                signal.SIGABRT: "aborted",
+            }.get(sig, f"was killed by signal {_signal_name(sig)}")
+            return ErrorInfo(type="Crash", message=f"the Python process running your code {reason}")
+        return ErrorInfo(type="Exit", message=f"the Python process running your code exited "
+                                              f"(status {code}) before returning a result")
+
+    def stop(self) -> None:
+        if self.proc.returncode is not None and self.proc.pid not in _LIVE_WORKERS:
+            return
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        cleanup.kill_leftovers(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS, grouped=self._grouped)
+        self.proc.wait()
+        _LIVE_WORKERS.discard(self.proc.pid)
+        if self._replies >= 0:
+            os.close(self._replies)
+            self._replies = -1
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:  # real-time signals have no name
+        return str(sig)
+
+
+def _error_info(raw: Any) -> ErrorInfo:
+    if not isinstance(raw, dict):
+        return ErrorInfo(type="Error", message="an error the grader could not read")
+    return ErrorInfo(type=str(raw.get("type", "Error"))[:100], message=str(raw.get("message", ""))[:2000],
+                     traceback=str(raw.get("traceback", ""))[:4000])
+
+
+def _read_output(fd: int, start: int) -> str:
+    end = os.fstat(fd).st_size
+    size = end - start
+    if size <= 0:
+        return ""
+    if size <= OUTPUT_SHOWN_BYTES:
+        data = os.pread(fd, size, start)
+    else:
+        half = OUTPUT_SHOWN_BYTES // 2
+        data = (os.pread(fd, half, start) + f"\n... [{size - 2 * half} bytes cut] ...\n".encode()
+                + os.pread(fd, half, end - half))
+    return data.decode("utf-8", errors="replace")

@@ -1,0 +1,232 @@
+"""The assignment spec: what course staff write in assignment.yaml, as frozen pydantic models.
+
+Every option is defined once, here, with its description (`autograder schema` prints them).
+`loader.py` reads a file into these models and explains what does not validate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+DType = Literal["float16", "float32", "float64", "int32", "int64", "bool", "complex64", "complex128"]
+ParamValue = Union[bool, int, float, str]
+Dim = Union[int, str]  # an int, or an arithmetic expression over the case's params: "n - r + 1"
+
+_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+class _ArrayInput(_Model):
+    shape: list[Dim] = Field(default_factory=list, description="Dimensions; strings are expressions over params.")
+    dtype: DType = "float64"
+
+
+class NormalInput(_ArrayInput):
+    """Gaussian entries, loc + scale * N(0, 1)."""
+    kind: Literal["normal"]
+    loc: float = 0.0
+    scale: float = 1.0
+
+
+class UniformInput(_ArrayInput):
+    kind: Literal["uniform"]
+    low: float = 0.0
+    high: float = 1.0
+
+
+class IntegersInput(_ArrayInput):
+    kind: Literal["integers"]
+    low: int = 0
+    high: int = 10
+    dtype: DType = "int64"
+
+
+class ValueInput(_Model):
+    """A literal: a scalar, a nested list (made an array when `dtype` is set), or a string."""
+    kind: Literal["value"]
+    value: Any
+    dtype: DType | None = None
+
+
+class ParamInput(_Model):
+    """The value of one of the case's params, e.g. a size or a hyper-parameter."""
+    kind: Literal["param"]
+    name: str
+
+
+class SeedInput(_Model):
+    """A fresh integer seed drawn from the case's generator, for code that seeds its own randomness."""
+    kind: Literal["seed"]
+
+
+InputSpec = Annotated[
+    Union[NormalInput, UniformInput, IntegersInput, ValueInput, ParamInput, SeedInput],
+    Field(discriminator="kind"),
+]
+
+
+# --- comparators ----------------------------------------------------------------------------
+
+class AllClose(_Model):
+    """Element-wise |actual - expected| <= atol + rtol * |expected|, on every array of the output."""
+    kind: Literal["allclose"]
+    rtol: float = Field(1e-7, ge=0)
+    atol: float = Field(0.0, ge=0)
+    equal_nan: bool = Field(False, description="NaN where the reference has NaN counts as equal.")
+    dtype: Literal["any", "same"] = Field("any", description="'same': the output's dtype must match the reference's.")
+
+
+class RelError(_Model):
+    """The course's rel_error: max |x - y| / max(1e-8, |x| + |y|) must stay below `max`."""
+    kind: Literal["rel_error"]
+    max: float = Field(1e-7, gt=0)
+    dtype: Literal["any", "same"] = "any"
+
+
+class Exact(_Model):
+    """Equality of every leaf: same shape, same dtype kind, identical values."""
+    kind: Literal["exact"]
+
+
+class Check(_Model):
+    """A property check written by staff in the assignment's checks module; runs in the grader."""
+    kind: Literal["check"]
+    function: str = Field(pattern=_IDENT)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class _SvdValueTolerances(_Model):
+    rtol: float = Field(1e-6, ge=0, description="Singular values: |error| <= rtol·s + zero_rtol·s_max.")
+    zero_rtol: float = Field(
+        1e-6, ge=0, description="Singular values below zero_rtol·s_max are numerically zero; their vectors are "
+                                "arbitrary and not compared.")
+
+
+class _SvdVectorTolerances(_SvdValueTolerances):
+    cluster_rtol: float = Field(
+        1e-6, ge=0, description="Neighbouring singular values closer than cluster_rtol·s_max form a cluster; its "
+                                "vectors are compared as a subspace (any rotation inside it is accepted).")
+    atol: float = Field(
+        1e-6, ge=0, description="Largest entry error of the vectors after the best sign flip / rotation: of unit "
+                                "singular vectors as is, of principal features (and U·diag(s)·Vh) relative to s_max.")
+
+
+class SingularValues(_SvdValueTolerances):
+    """Singular values: non-negative, in descending order, each within tolerance."""
+    kind: Literal["singular_values"]
+
+
+class PrincipalFeatures(_SvdVectorTolerances):
+    """The pair (s, P) with P = F V = U·diag(s): s as `singular_values`, P's columns equal up to sign, as a
+    subspace inside clusters, ignored where s is zero; P may have min(n, d) to d columns."""
+    kind: Literal["principal_features"]
+
+
+class SvdFactors(_SvdVectorTolerances):
+    """(U, s, Vh) as np.linalg.svd returns them, full or reduced: s as `singular_values`, U's columns and Vh's
+    rows as for `principal_features` (unscaled), and U·diag(s)·Vh must reproduce the matrix."""
+    kind: Literal["svd_factors"]
+
+
+ComparatorSpec = Annotated[Union[AllClose, RelError, Exact, Check, SingularValues, PrincipalFeatures, SvdFactors],
+                           Field(discriminator="kind")]
+
+
+# --- cases, problems, assignment ------------------------------------------------------------
+
+class CaseSpec(_Model):
+    name: str = Field(pattern=_IDENT)
+    title: str | None = Field(None, description="What the case checks, shown to students.")
+    points: float = Field(1.0, ge=0)
+    visibility: Visibility | None = None
+    call: str = Field(pattern=_IDENT, description="Harness function that calls the student's code.")
+    inputs: dict[str, InputSpec] = Field(default_factory=dict)
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    sweep: list[dict[str, ParamValue]] | None = Field(
+        None, description="One case per entry, each entry's params overriding `params`.")
+    compare: ComparatorSpec | None = None
+    timeout_s: float | None = Field(None, gt=0)
+    max_extra_memory_mb: float | None = Field(
+        None, gt=0, description="Peak memory the call may add, measured from outside the student process.")
+    hint: str | None = None
+    seed: int | None = None
+
+    @field_validator("sweep")
+    @classmethod
+    def _sweep_not_empty(cls, v: list | None) -> list | None:
+        if v is not None and not v:
+            raise ValueError("sweep must list at least one set of params (or be left out)")
+        return v
+
+
+class ProblemSpec(_Model):
+    name: str = Field(pattern=_IDENT)
+    title: str | None = None
+    visibility: Visibility | None = None
+    compare: ComparatorSpec | None = None
+    timeout_s: float | None = Field(None, gt=0)
+    hint: str | None = None
+    cases: list[CaseSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_case_names(self) -> "ProblemSpec":
+        _require_unique([c.name for c in self.cases], "case name")
+        return self
+
+
+class NotebookOptions(_Model):
+    mode: Literal["definitions", "full"] = Field(
+        "definitions",
+        description="'definitions' keeps imports, defs, classes and constant assignments; 'full' runs every cell.")
+
+
+class AssignmentSpec(_Model):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    files: list[str] = Field(min_length=1, description="Paths of the files students edit, relative to the handout root.")
+    harness: str = Field("harness.py", description="Module of harness functions, beside the spec.")
+    checks: str | None = Field(None, description="Module of staff checks for `kind: check`, beside the spec.")
+    seed: int = 0
+    visibility: Visibility = "visible"
+    compare: ComparatorSpec = Field(default_factory=lambda: AllClose(kind="allclose"))
+    timeout_s: float = Field(10.0, gt=0)
+    startup_timeout_s: float = Field(60.0, gt=0, description="Time to start Python and import the submission.")
+    memory_limit_mb: int = Field(1024, ge=64, description="Data-segment limit of the student process.")
+    notebook: NotebookOptions = Field(default_factory=NotebookOptions)
+    problems: list[ProblemSpec] = Field(min_length=1)
+
+    @field_validator("files")
+    @classmethod
+    def _relative_paths(cls, v: list[str]) -> list[str]:
+        for f in v:
+            p = Path(f)
+            if p.is_absolute() or ".." in p.parts or not f.endswith(".py"):
+                raise ValueError(f"{f!r} must be a relative path to a .py file inside the handout")
+        _require_unique([Path(f).name for f in v], "file name (files are found by name in submissions)")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_problem_names(self) -> "AssignmentSpec":
+        _require_unique([p.name for p in self.problems], "problem name")
+        return self
+
+
+def _require_unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise ValueError(f"duplicate {what} {n!r}")
+        seen.add(n)
+
+
+def spec_json_schema() -> dict:
+    return AssignmentSpec.model_json_schema()

@@ -1,0 +1,349 @@
+"""The isolated runner, driven with small hostile harnesses: it never stalls, never dies,
+and leaves no process behind."""
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from support.cli import REPO
+from support.library import entry_folder
+
+from autograder.sandbox import plan, runner, spawn
+from autograder.sandbox.plan import Limits
+from autograder.sandbox.uids import sandbox_uid
+from autograder.sandbox.runner import CallRequest, prepare_workspace, run_calls
+from autograder.sandbox.uids import grading_uid
+
+MARKER = "autograder-runner-test-leftover"
+
+
+def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512,
+        laptop: bool = False, measured: tuple[str, ...] = (), started: spawn.StartedWorker | None = None):
+    """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests;
+    `measured`: the calls whose extra memory is measured; `started`: a worker started earlier."""
+    # Not under tmp_path: pytest makes its folders 0700, which the sandbox uid cannot traverse.
+    base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
+    (base / "work").mkdir(parents=True)
+    harness = tmp_path / "harness.py"
+    harness.write_text(harness_code)
+    with contextlib.nullcontext() if laptop else grading_uid() as uid:  # a uid of its own on this machine
+        if uid is not None:
+            os.chown(base / "work", uid, uid)
+        ws = prepare_workspace(base, base / "work", harness, uid)
+        requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, measure_memory=name in measured)
+                    for i, (name, args, t) in enumerate(calls)]
+        return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
+                         uid=uid, started=started)
+
+
+def leftovers():
+    out = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and MARKER.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                out.append(int(pid))
+        except OSError:
+            pass
+    return out
+
+
+def test_timeout_kills_and_later_calls_run_in_a_fresh_worker(tmp_path):
+    code = "import os\ndef spin(): \n    while True: pass\ndef pid(): return os.getpid()\n"
+    start = time.monotonic()
+    out = run(tmp_path, code, [("pid", {}, 5), ("spin", {}, 0.5), ("pid", {}, 5)])
+    assert time.monotonic() - start < 20
+    assert [o.status for o in out] == ["returned", "timeout", "returned"]
+    assert out[0].value != out[2].value  # a new process after the hang
+
+
+def test_detached_grandchildren_are_killed(tmp_path):
+    code = f"""
+import subprocess, sys
+def spawn():
+    # double fork + setsid: the classic daemon escape
+    subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork(): os._exit(0)\\nos.setsid()\\ntime.sleep(600)", "{MARKER}"],
+                     start_new_session=True)
+    return 1
+"""
+    out = run(tmp_path, code, [("spawn", {}, 10)])
+    assert out[0].status == "returned"
+    time.sleep(0.2)
+    assert leftovers() == []
+
+
+def test_reading_stdin_and_writing_to_stdout_do_not_break_the_protocol(tmp_path):
+    code = "import sys\ndef greedy():\n    data = sys.stdin.read()\n    print('x' * 100000)\n    return len(data)\n"
+    out = run(tmp_path, code, [("greedy", {}, 5), ("greedy", {}, 5)])
+    assert [o.status for o in out] == ["returned", "returned"]
+    assert out[0].value == 0
+    assert "bytes cut" in out[0].output and len(out[0].output) < 5000
+
+
+def test_exit_and_signals_fail_only_their_call(tmp_path):
+    code = ("import os, signal, sys\ndef ok(): return 1\ndef bye(): os._exit(7)\n"
+            "def segv(): os.kill(os.getpid(), signal.SIGSEGV)\ndef sysexit(): sys.exit(3)\n")
+    out = run(tmp_path, code, [("bye", {}, 5), ("segv", {}, 5), ("sysexit", {}, 5), ("ok", {}, 5)])
+    assert [o.status for o in out] == ["crashed", "crashed", "raised", "returned"]
+    assert "status 7" in out[0].error.message
+    assert "segmentation fault" in out[1].error.message
+    assert out[2].error.type == "SystemExit"
+
+
+def test_memory_limit_turns_into_memory_error(tmp_path):
+    code = "import numpy as np\ndef hog(): return np.ones(1 << 29).sum()\n"  # 4 GB
+    out = run(tmp_path, code, [("hog", {}, 10)], memory_mb=512)
+    assert out[0].status == "raised" and out[0].error.type == "MemoryError"
+
+
+# 64 MB, written so that every page is resident; and a child whose result comes back over a pipe.
+_MEMORY_HARNESS = f"""
+import os, time
+import numpy as np
+
+IMPORTED = np.ones(1 << 23)  # 64 MB built while importing: shared copy-on-write with any fork
+
+
+def _in_child(function):
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        os.write(write_end, str(function()).encode())
+        os._exit(0)
+    os.close(write_end)
+    answer = os.read(read_end, 100)
+    os.wait()
+    return float(answer)
+
+
+def dense_in_child():
+    return _in_child(lambda: float(np.ones(1 << 23).sum()))
+
+
+def fork_reading_shared_pages():
+    return _in_child(lambda: float(IMPORTED.sum()))
+
+
+def start_daemon():
+    if os.fork() == 0:
+        os.setsid()  # refused under seccomp: then it stays in the group, still a process of ours
+        if os.fork() == 0:
+            hoard = np.ones(1 << 23)
+            time.sleep(60)
+        os._exit(0)
+    os.wait()
+    time.sleep(0.5)  # the daemon has filled its 64 MB
+    return 0
+
+
+def small():
+    return float(np.arange(10.0).sum())
+"""
+
+
+@pytest.mark.parametrize("laptop", [False, True], ids=["as_run", "laptop"])
+def test_memory_of_child_processes_counts_without_counting_shared_pages_twice(tmp_path, laptop):
+    calls = [("dense_in_child", {}, 20), ("fork_reading_shared_pages", {}, 20), ("start_daemon", {}, 20),
+             ("small", {}, 20)]
+    out = run(tmp_path, _MEMORY_HARNESS, calls, memory_mb=1024, laptop=laptop,
+              measured=("dense_in_child", "fork_reading_shared_pages", "small"))
+    assert [o.status for o in out] == ["returned"] * 4, [o.error for o in out]
+    dense, shared, _, after_daemon = (o.peak_extra_memory_mb for o in out)
+    assert dense > 48  # the child's own 64 MB
+    assert shared < 16  # the 64 MB the fork shares with the worker count once, before the call
+    assert after_daemon > 48  # a daemon from an earlier call is still the submission's memory
+
+
+def test_import_failure_is_reported_once_for_every_call(tmp_path):
+    out = run(tmp_path, "import does_not_exist\n", [("a", {}, 5), ("b", {}, 5)])
+    assert [o.status for o in out] == ["startup_failed", "startup_failed"]
+    assert "does_not_exist" in out[0].error.message
+
+
+def test_forged_replies_are_rejected(tmp_path):
+    code = ("import os\ndef forge():\n"
+            "    for fd in range(3, 30):\n"
+            "        try: os.write(fd, b'{\"kind\":\"reply\",\"id\":\"c9\",\"ok\":true,\"value\":1}\\n')\n"
+            "        except OSError: pass\n"
+            "    return 2\n")
+    out = run(tmp_path, code, [("forge", {}, 5)])
+    # Whatever it wrote, the grader accepts only an answer to the call it asked, in turn.
+    assert out[0].status in ("protocol_error", "returned")
+    if out[0].status == "returned":
+        assert out[0].value == 2
+
+
+@pytest.mark.skipif(sandbox_uid() is None, reason="privilege drop needs root")
+def test_student_code_runs_as_the_sandbox_uid(tmp_path):
+    out = run(tmp_path, "import os\ndef who(): return os.getuid(), os.getgroups()\n", [("who", {}, 5)])
+    uid, groups = out[0].value
+    assert uid >= sandbox_uid() and groups == []  # the base or a slot above it, no supplementary groups
+
+
+def test_student_code_can_use_its_own_process_files(tmp_path):
+    # After the worker drops privileges itself, the kernel marks it non-dumpable, which would
+    # make /proc/self root's: libraries listing /proc/self/fd would fail, unlike anywhere else.
+    code = "import os\ndef own(): return len(os.listdir('/proc/self/fd')) > 0, os.access('/proc/self/clear_refs', os.W_OK)\n"
+    out = run(tmp_path, code, [("own", {}, 5)])
+    assert out[0].status == "returned" and out[0].value == (True, True)
+
+
+def test_a_signal_without_a_name_is_a_crash_not_a_grader_failure(tmp_path):
+    code = "import os\ndef rt(): os.kill(os.getpid(), 40)\ndef ok(): return 1\n"
+    out = run(tmp_path, code, [("rt", {}, 5), ("ok", {}, 5)])
+    assert [o.status for o in out] == ["crashed", "returned"]
+    assert "signal 40" in out[0].error.message
+
+
+def test_malformed_replies_cost_their_call_and_the_worker(tmp_path):
+    code = ("import os, time\n"
+            "def reply_fd():\n"
+            "    return next(fd for fd in map(int, os.listdir('/proc/self/fd'))\n"
+            "               if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:')\n"
+            "               and int(open(f'/proc/self/fdinfo/{fd}').read().split('flags:')[1].split()[0], 8) & 1)\n"
+            "def forge(line):\n"
+            "    os.write(reply_fd(), line.encode())\n"
+            "    time.sleep(3)\n"
+            "def pid(): return os.getpid()\n")
+    bad_array = '{"kind":"reply","id":"c1","ok":true,"value":{"__ndarray__":5,"dtype":"<f8","shape":[1]}}\n'
+    two_replies = '{"kind":"reply","id":"c3","ok":true,"value":1}\n{"kind":"reply","id":"c4","ok":true,"value":2}\n'
+    out = run(tmp_path, code, [("pid", {}, 5), ("forge", {"line": bad_array}, 5), ("pid", {}, 5),
+                               ("forge", {"line": two_replies}, 5), ("pid", {}, 5)])
+    assert [o.status for o in out] == ["returned", "protocol_error", "returned", "returned", "protocol_error"]
+    assert out[0].value != out[2].value  # the worker that sent garbage served nothing more
+    assert out[3].value == 1  # a forged reply in turn is just a value; the extra line ahead of c4 is refused
+    assert "before it was asked" in out[4].error.message
+
+
+def test_a_big_reply_arrives_in_time(tmp_path):
+    # 48 MB of float64, 64 MB as a line: read in place, not rebuilt on every pipe read.
+    out = run(tmp_path, "import numpy as np\ndef big(): return np.ones(6_000_000)\n", [("big", {}, 10)])
+    assert out[0].status == "returned" and out[0].value.shape == (6_000_000,)
+
+
+def test_replies_of_a_run_share_one_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "MAX_RUN_REPLY_BYTES", 3_000_000)
+    code = "import numpy as np\ndef mb(): return np.ones(1 << 17)\n"  # 1 MB each, 1.4 MB as base64
+    out = run(tmp_path, code, [("mb", {}, 5)] * 3)
+    assert [o.status for o in out] == ["returned", "returned", "raised"]
+    assert out[2].error.type == "OutputTooLarge" and out[2].value is None
+
+
+def test_student_code_is_off_the_network_and_cannot_signal_the_grader(tmp_path):
+    code = ("import os, socket, signal\n"
+            "def escape():\n"
+            "    errors = []\n"
+            "    for attempt in (lambda: socket.create_connection(('127.0.0.1', 9), timeout=1),\n"
+            "                    lambda: os.kill(os.getppid(), signal.SIGKILL),\n"
+            "                    lambda: os.kill(-1, signal.SIGKILL)):\n"
+            "        try:\n"
+            "            attempt()\n"
+            "            errors.append(None)\n"
+            "        except OSError as exc:\n"
+            "            errors.append(type(exc).__name__)\n"
+            "    sid = os.getsid(0)\n"
+            "    os.setsid()\n"
+            "    return errors, os.getsid(0) == sid\n")
+    out = run(tmp_path, code, [("escape", {}, 5)])
+    assert out[0].value == (["PermissionError"] * 3, True)  # setsid "succeeds" and changes nothing
+
+
+def test_a_process_chain_that_forks_away_from_every_kill_dies(tmp_path):
+    # Each generation forks the next and exits at once: a scan of /proc always finds the
+    # previous one, already dead. One killpg of the group it cannot leave ends it.
+    code = f"""
+import subprocess, sys
+CHAIN = "import os, sys\\nwhile True:\\n    if os.fork():\\n        os._exit(0)\\n    os.setsid()\\n"
+def spawn():
+    subprocess.Popen([sys.executable, "-c", CHAIN, "{MARKER}"], start_new_session=True)
+    return 1
+"""
+    out = run(tmp_path, code, [("spawn", {}, 10)])
+    assert out[0].status == "returned"
+    time.sleep(0.2)
+    assert leftovers() == []
+
+
+@pytest.mark.parametrize("spawn", [
+    "if os.fork() == 0:\n        os._exit(0)",  # a child the worker never waits for: ours once the worker dies
+    "if os.fork() == 0:\n        if os.fork():\n            os._exit(0)\n        os._exit(0)",  # ours at once
+])
+@pytest.mark.parametrize("laptop", [False, True])
+def test_children_that_died_on_their_own_are_reaped(tmp_path, spawn, laptop):
+    code = f"import os, time\ndef orphan():\n    {spawn}\n    time.sleep(0.1)\n    return 1\n"
+    out = run(tmp_path, code, [("orphan", {}, 5)], laptop=laptop)
+    assert out[0].status == "returned"
+    zombies = [pid for pid in os.listdir("/proc") if pid.isdigit() and _zombie_child_of_us(int(pid))]
+    assert zombies == []
+
+
+def _zombie_child_of_us(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return fields["State"].split()[0] == "Z" and int(fields["PPid"]) == os.getpid()
+
+
+@pytest.mark.skipif(sandbox_uid() is None, reason="sandbox uids exist only as root")
+def test_concurrent_gradings_never_kill_each_other(tmp_path):
+    # Each `autograder grade` holds a sandbox uid of its own; with a shared one, the end of one
+    # run's worker killed the other's mid-call.
+    hangs = entry_folder("conv1d", "hangs_when_r_is_1", Path(tempfile.mkdtemp(prefix="autograder-runner-test-")))
+    hangs.parent.chmod(0o755)
+    runs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", "conv1d",
+                              str(hangs), "--results", str(tmp_path / f"{i}.json"),
+                              "--quiet"], cwd=REPO) for i in range(2)]
+    assert [p.wait(timeout=120) for p in runs] == [0, 0]
+    for i in range(2):
+        outcomes = {t["extra_data"]["id"]: t["extra_data"]["outcome"]
+                    for t in json.loads((tmp_path / f"{i}.json").read_text())["tests"]}
+        assert {k for k, v in outcomes.items() if v != "passed"} == {"forward/random[n=8,r=1]",
+                                                                    "forward/random_hidden[n=2,r=1]"}
+
+
+def test_a_started_worker_waits_for_its_setup_and_leaves_when_the_grader_goes(tmp_path):
+    started = spawn.start()
+    try:
+        time.sleep(0.2)
+        assert started.proc.poll() is None  # loaded, waiting
+        started.proc.stdin.close()
+        assert started.proc.wait(timeout=20) == 0
+    finally:
+        started.discard()
+
+
+def test_a_started_worker_serves_the_run_it_is_given(tmp_path):
+    started = spawn.start()
+    out = run(tmp_path, "import os\ndef pid(): return os.getpid()\n", [("pid", {}, 5)], started=started)
+    assert out[0].status == "returned" and out[0].value == started.proc.pid
+    assert started.proc.returncode is not None  # stopped with the run
+
+
+def test_a_worker_that_cannot_confine_itself_is_the_graders_failure_and_runs_no_student_code(tmp_path, monkeypatch):
+    marker_dir = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
+    marker_dir.chmod(0o777)  # whoever student code would run as could create the marker
+    marker = marker_dir / "imported"
+    code = f"open({str(marker)!r}, 'w').close()\ndef f(): return 1\n"
+    real = plan.confinement
+    monkeypatch.setattr(plan, "confinement", lambda limits, uid: real(limits, uid).model_copy(
+        update={"rlimits": [("RLIMIT_NO_SUCH_LIMIT", 1)]}))
+    with pytest.raises(RuntimeError, match="could not be confined: AttributeError"):
+        run(tmp_path, code, [("f", {}, 5)])
+    assert not marker.exists()
+
+
+def test_an_unused_started_worker_is_discarded_with_the_grading(tmp_path):
+    from autograder.spec.assignment import load_assignment
+    from autograder.grading import grade
+
+    started = spawn.start()
+    (tmp_path / "notes.txt").write_text("no code here")
+    report = grade(load_assignment("conv1d"), tmp_path, started=started)
+    assert report.status == "submission_error"
+    assert started.proc.returncode is not None

@@ -197,8 +197,8 @@ def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int
         out, _ = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        for pid in _processes_of(uid):
-            os.kill(pid, signal.SIGKILL)
+        for process in _processes_of(uid):
+            os.kill(int(process.split(":")[0]), signal.SIGKILL)
         proc.communicate()
         pytest.fail(f"grading took more than {timeout_s:g} s")
     return out.decode(errors="replace")
@@ -248,14 +248,22 @@ def grade_as_user(laptop, name: str, timeout_s: float) -> Run:
 
 # --- what the checks look at ----------------------------------------------------------------
 
-def _processes_of(uid: int) -> list[int]:
+def _processes_of(uid: int) -> list[str]:
+    """The live processes of `uid`, with their command lines. Dead ones may wait for this test
+    process to reap them: earlier tests grade in-process, which makes it a child subreaper."""
     found = []
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         try:
             with open(f"/proc/{pid}/status") as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
-            if int(fields["Uid"].split()[0]) == uid:
-                found.append(int(pid))
+            if int(fields["Uid"].split()[0]) != uid:
+                continue
+            if fields["State"].split()[0] == "Z":
+                if int(fields["PPid"]) == os.getpid():
+                    os.waitpid(int(pid), os.WNOHANG)
+                continue
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{pid}: {command[:200]}")
         except (OSError, KeyError, ValueError):
             pass
     return found

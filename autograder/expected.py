@@ -24,11 +24,12 @@ from pydantic import BaseModel, ConfigDict
 from . import settings
 from .files import fingerprint, tree_entries, write_atomic
 from .sandbox.child import wire
+from .sandbox.inspection_run import confined_inspector
 from .sandbox.plan import Limits, cpu_budget
 from .sandbox.runner import CallRequest, prepare_workspace, run_calls
 from .spec.assignment import Assignment
 from .spec.cases import Case
-from .submission.staging import stage
+from .submission.staging import module_name, stage
 
 SHIPPED_FILE = "expected_values.json"
 
@@ -77,11 +78,14 @@ def compute_expected(assignment: Assignment, cases: list[Case], inputs: dict[str
                 for c in cases]
     with tempfile.TemporaryDirectory(prefix="autograder-ref-") as tmp:
         base = Path(tmp)
-        staged = stage(spec.files, assignment.template_dir, assignment.reference_dir, base, uid=None,
-                       notebook_mode=spec.notebook.mode)
-        if staged.missing:
-            raise ReferenceError(f"reference/{assignment.name} lacks {', '.join(staged.missing)}")
-        workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid=None)
+        inspect = confined_inspector(base, uid=None, memory_mb=8192, timeout_s=max(120.0, spec.startup_timeout_s))
+        staged = stage(spec.files, assignment.template_dir, assignment.reference_dir, base, None, spec.notebook.mode,
+                       inspect)
+        if staged.missing or set(staged.found.values()) != set(spec.files):
+            lacking = sorted(set(spec.files) - set(staged.found.values()))
+            raise ReferenceError(f"reference/{assignment.name} lacks {', '.join(lacking)} under that exact name")
+        workspace = prepare_workspace(base, staged.root, assignment.harness_path, None,
+                                      [(module_name(f), f) for f in spec.files])
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
                         memory_mb=8192, max_file_mb=256)
         outcomes = run_calls(workspace, requests, limits=limits, startup_timeout_s=max(120.0, spec.startup_timeout_s),

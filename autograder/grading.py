@@ -15,13 +15,14 @@ from .expected import expected_outputs
 from .judging.checks import load_checks
 from .judging.judge import case_result, judge
 from .results.report import CaseResult, GradeReport
+from .sandbox.inspection_run import confined_inspector
 from .sandbox.plan import Limits, cpu_budget
 from .sandbox.runner import CallRequest, prepare_workspace, run_calls
 from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
 from .spec.cases import generate_inputs, select_cases
-from .submission.staging import SubmissionError, stage
+from .submission.staging import SubmissionError, module_name, stage
 
 
 def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
@@ -49,17 +50,21 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
 
     with grading_uid() as uid, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         base = Path(tmp)
+        base.chmod(0o711)  # traversable, not listable, by the sandbox uid
+        inspect = confined_inspector(base, uid=uid, memory_mb=spec.memory_limit_mb, timeout_s=spec.startup_timeout_s)
         try:
-            staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid, spec.notebook.mode)
+            staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid, spec.notebook.mode, inspect)
         except SubmissionError as exc:
             return report("submission_error", f"Your submission could not be graded: {exc}",
-                          [case_result(c, "error", f"not run: {exc}") for c in cases])
-        if not staged.found:
-            wanted = ", ".join(f"`{f}`" for f in spec.files)
-            message = f"Your submission contains none of the files this assignment grades ({wanted})."
-            return report("submission_error", message, [case_result(c, "error", message) for c in cases])
-        notes = list(staged.notes) + [f"`{f}` is missing from your submission" for f in staged.missing]
-        workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid)
+                          [case_result(c, "error", "not run: the submission could not be read (see above)")
+                           for c in cases])
+        if staged.nothing_found:
+            return report("submission_error", staged.nothing_found,
+                          [case_result(c, "error", "not run: nothing in the submission could be graded (see above)")
+                           for c in cases], staged.notes)
+        notes = staged.notes
+        workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid,
+                                      [(module_name(f), f) for f in spec.files])
         # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
         # HOME, in memory), but no visible case runs after it to print them.
         run_order = sorted(cases, key=lambda c: c.visibility != "visible")

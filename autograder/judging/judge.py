@@ -49,6 +49,10 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
             return _memory_verdict(case, outcome)
         return case_result(case, verdict.outcome, verdict.message, outcome)
     if outcome.status == "raised":
+        if err.module is not None:
+            trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
+            return case_result(case, "error", f"{code_span(err.module)} could not be imported, so this case could not "
+                                              f"run: {code_span(f'{err.type}: {err.message}')}{trace}", outcome)
         if err.type == "NotImplementedError":
             return case_result(case, "not_implemented", "raised NotImplementedError: not implemented yet.", outcome)
         if err.type == "MemoryError":

@@ -50,6 +50,7 @@ class ErrorInfo(BaseModel):
     type: str
     message: str
     traceback: str = ""
+    module: str | None = None  # the graded file whose import failed, when that is why the call failed
 
 
 class CallOutcome(BaseModel):
@@ -72,9 +73,11 @@ class Workspace(BaseModel):
     harness: Path  # a copy of the harness, read-only to student code
     home: Path  # HOME and TMPDIR of the student process
     output_log: Path  # captured stdout/stderr, written through an fd the worker opens for it
+    modules: list[tuple[str, str]] = []  # graded modules (name, file): each imported on its own first
 
 
-def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None) -> Workspace:
+def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None,
+                      modules: list[tuple[str, str]] = ()) -> Workspace:
     """Creates runtime/harness.py, home/ and output.log under `base`, beside the staged `root`;
     student code may read runtime/ and write home/, and can reach output.log only through the fd
     its worker opens before dropping privileges."""
@@ -90,7 +93,7 @@ def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None) ->
     home.chmod(0o700)
     log = base / "output.log"
     log.touch(0o600)  # the grader's; the worker opens it while it still runs as the grader's user
-    return Workspace(root=root, harness=runtime / "harness.py", home=home, output_log=log)
+    return Workspace(root=root, harness=runtime / "harness.py", home=home, output_log=log, modules=list(modules))
 
 
 def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
@@ -110,7 +113,7 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
     pending = list(requests)
     budget = _ReplyBudget(MAX_RUN_REPLY_BYTES)
     setup = wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
-                        "home": str(workspace.home), "log": str(workspace.output_log),
+                        "home": str(workspace.home), "log": str(workspace.output_log), "modules": workspace.modules,
                         "confinement": plan.confinement(limits, uid).model_dump()})
     with open(workspace.output_log, "rb") as log:
         while pending:
@@ -319,8 +322,9 @@ def _signal_name(sig: int) -> str:
 def _error_info(raw: Any) -> ErrorInfo:
     if not isinstance(raw, dict):
         return ErrorInfo(type="Error", message="an error the grader could not read")
+    module = raw.get("module")
     return ErrorInfo(type=str(raw.get("type", "Error"))[:100], message=str(raw.get("message", ""))[:2000],
-                     traceback=str(raw.get("traceback", ""))[:4000])
+                     traceback=str(raw.get("traceback", ""))[:4000], module=str(module)[:300] if module else None)
 
 
 def _read_output(fd: int, start: int) -> str:

@@ -192,7 +192,9 @@ class NotebookOptions(_Model):
 class AssignmentSpec(_Model):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
-    files: list[str] = Field(min_length=1, description="Paths of the files students edit, relative to the handout root.")
+    files: list[str] = Field(min_length=1, description=(
+        "Paths of the files students edit, relative to the handout root: .py modules or .ipynb notebooks (a "
+        "notebook is imported as the module of its stem, definitions only unless `notebook.mode` says full)."))
     harness: str = Field("harness.py", description="Module of harness functions, beside the spec.")
     checks: str | None = Field(None, description="Module of staff checks for `kind: check`, beside the spec.")
     seed: int = 0
@@ -209,9 +211,10 @@ class AssignmentSpec(_Model):
     def _relative_paths(cls, v: list[str]) -> list[str]:
         for f in v:
             p = Path(f)
-            if p.is_absolute() or ".." in p.parts or not f.endswith(".py"):
-                raise ValueError(f"{f!r} must be a relative path to a .py file inside the handout")
-        _require_unique([Path(f).name for f in v], "file name (files are found by name in submissions)")
+            if p.is_absolute() or ".." in p.parts or p.suffix not in (".py", ".ipynb"):
+                raise ValueError(f"{f!r} must be a relative path to a .py file or a notebook inside the handout")
+        # Files are found by name in submissions, and each is imported as the module of its stem.
+        _require_unique([Path(f).stem for f in v], "file name (without its extension)")
         return v
 
     @model_validator(mode="after")

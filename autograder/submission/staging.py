@@ -1,90 +1,248 @@
-"""From what a student uploaded to a folder the worker can import.
+"""From what a student uploaded to a folder of modules the worker can import.
 
-A submission is a folder, a single .py file or a .zip, possibly with everything nested in a
-folder of any name. The files the spec names are found by name; the rest of the handout comes
-from the template, so a submission may contain only the files the student edits.
+A submission is a folder, a single file or a .zip, possibly with everything nested in a folder
+of any name, next to anything else (notebooks, logs, data). Each graded file the spec names
+comes, in order of preference, from:
+1. a file of that name (the one whose path ends like the spec's, else the shallowest);
+2. a file of that name once a browser's download suffix (`conv1D (1).py`) and case are ignored;
+3. the same name in the other form: a notebook for a .py, a .py export of a notebook;
+4. notebook cells pasted from it (`#@title Optim.py`);
+5. the one .py or notebook of the upload that defines what the template's version defines;
+6. else the untouched template: a missing file costs only the cases that use it.
+A notebook (or cells, or a .py standing for a notebook) is composed into a module by
+`notebook.py`, after the template's own code, so what it does not define keeps the template's.
+Reading contents (steps 3 to 5) is parsing untrusted input, which `stage` leaves to the given
+`Inspector` (it runs `inspection.py` confined, `sandbox/inspection_run.py`).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from ..files import copy_tree, regular_files
+from ..results.markdown import code_span
 from .archive import SubmissionError, extract_zip
+from .notebook import FileFacts, ModulePart, NotebookMode, describe, module_source, title_cells
 
-if TYPE_CHECKING:
-    from .notebook import NotebookMode
+# (root, paths relative to it, mode) -> what each file defines; never raises for a file's content.
+Inspector = Callable[[Path, list[str], NotebookMode], dict[str, FileFacts]]
+_CODE = (".py", ".ipynb")
+_DOWNLOAD_SUFFIX = re.compile(r"\s*[(\[]\d+[)\]]$")  # "conv1D (1)", "conv1D(2)", "conv1D [3]"
+_LISTED = 12  # files named in the message for an upload that holds nothing gradable
 
 
 class StagedSubmission(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     root: Path
-    found: dict[str, str]  # spec path -> where it was in the upload
-    missing: list[str]
-    notes: list[str]
+    found: dict[str, str]  # spec path -> what in the upload it came from
+    missing: list[str]  # spec paths graded as the untouched template
+    notes: list[str]  # Markdown for the student
+    nothing_found: str = ""  # when `found` is empty: the one message that says what the upload held
+
+
+class _Choice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: PurePosixPath | None = None  # in the upload
+    parts: list[ModulePart] = []  # composed module (a notebook, cells, a script)
+    note: str = ""
+
+
+def unpack(upload: Path, dest: Path) -> list[PurePosixPath]:
+    """The upload's regular files, copied or extracted under `dest`."""
+    dest.mkdir(parents=True)
+    if upload.is_file() and upload.suffix.lower() == ".zip":
+        extract_zip(upload, dest)
+    elif upload.is_file():
+        shutil.copyfile(upload, dest / upload.name)
+    elif upload.is_dir():
+        copy_tree(upload, dest)
+    else:
+        raise SubmissionError("nothing to grade: expected a folder, a file or a .zip")
+    return regular_files(dest)
 
 
 def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: int | None,
-          notebook_mode: NotebookMode = "definitions") -> StagedSubmission:
-    """Copies the template's support files and the student's files into `dest`/work; a file not
-    found by name may come from a notebook (.ipynb) in the upload, converted per `notebook_mode`."""
-    unpacked = dest / "upload"
-    unpacked.mkdir(parents=True)
-    if upload.is_file() and upload.suffix == ".zip":
-        extract_zip(upload, unpacked)
-    elif upload.is_file():
-        shutil.copyfile(upload, unpacked / upload.name)
-    elif upload.is_dir():
-        copy_tree(upload, unpacked)
-    else:
-        raise SubmissionError(f"nothing to grade at {upload}: expected a folder, a .py file or a .zip")
-
+          notebook_mode: NotebookMode, inspect: Inspector) -> StagedSubmission:
+    """Writes the modules of `files` and the template's support files into `dest`/work."""
+    candidates = unpack(upload, dest / "upload")
     work = dest / "work"
     copy_tree(template_dir, work, skip=files)
-    candidates = regular_files(unpacked)
-    found, missing, notes = {}, [], []
+    choices = {wanted: _by_name(wanted, candidates) for wanted in files}
+    facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect)
+    notes = []
+    for wanted, choice in choices.items():
+        if choice is not None and choice.parts and _unreadable(choice.path, facts, notes):
+            choices[wanted] = None
+    used = {c.path for c in choices.values() if c is not None}
+    found, missing = {}, []
     for wanted in files:
-        match = _pick(wanted, candidates)
-        target = work / wanted
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if match is None:
-            from .notebook import stage_notebook  # only for a file the upload lacks: most never need it
-            notebook = stage_notebook(wanted, template_dir / wanted, unpacked, candidates, notebook_mode)
-            notes += notebook.notes
-            if notebook.path is None:
-                missing.append(wanted)
-            else:
-                target.write_text(notebook.source)
-                found[wanted] = notebook.path.as_posix()
+        choice = choices[wanted] or _by_content(wanted, candidates, used, facts)
+        module = work / _module_file(wanted)
+        module.parent.mkdir(parents=True, exist_ok=True)
+        if choice is None:
+            missing.append(wanted)
+            _write_template(wanted, template_dir, module, facts)
             continue
-        shutil.copyfile(unpacked / match, target)
-        found[wanted] = match.as_posix()
-        if match.as_posix() != wanted:
-            notes.append(f"using `{match.as_posix()}` as `{wanted}`")
+        used.add(choice.path)
+        found[wanted] = choice.path.as_posix()
+        if choice.parts and not choice.parts[0].cells:  # a whole notebook (or a script read as one)
+            ran = ("only its imports, functions, classes and constant assignments run"
+                   if notebook_mode == "definitions" else "every cell runs, in order")
+            notes.append(f"{choice.note or f'grading {code_span(choice.path.as_posix())}'}: {ran}")
+        elif choice.note:
+            notes.append(choice.note)
+        if choice.parts:
+            notes += [describe(choice.path.as_posix(), n) for n in facts[f"upload/{choice.path.as_posix()}"].notes]
+            template = _template_part(wanted, template_dir, facts)
+            module.write_text(module_source(([template] if template else []) + _with_cells(choice, facts)))
+        else:
+            shutil.copyfile(dest / "upload" / choice.path, module)
+    if found:
+        notes += [f"{code_span(w)} is not in your submission: its cases are graded as the untouched template"
+                  for w in missing]
     if uid is not None:
         _chown_tree(work, uid)
-    return StagedSubmission(root=work, found=found, missing=missing, notes=notes)
+    return StagedSubmission(root=work, found=found, missing=missing, notes=notes,
+                            nothing_found="" if found else _nothing_found(files, candidates))
 
 
-def _pick(wanted: str, candidates: list[PurePosixPath]) -> PurePosixPath | None:
-    """The candidate with the wanted file name; ties go to the one whose path ends like the
-    spec's (deeplearning/optim.py), then to the shallowest."""
+def module_name(file: str) -> str:
+    """conv1D.py -> conv1D; deeplearning/optim.py -> deeplearning.optim; q.ipynb -> q"""
+    return ".".join(PurePosixPath(file).with_suffix("").parts)
+
+
+def _module_file(wanted: str) -> PurePosixPath:
+    return PurePosixPath(wanted).with_suffix(".py")
+
+
+def _unreadable(path: PurePosixPath, facts: dict[str, FileFacts], notes: list[str]) -> bool:
+    f = facts.get(f"upload/{path.as_posix()}")
+    if f is None or f.kind != "unreadable":
+        return False
+    notes.append(f"{code_span(path.as_posix())} was not graded: {f.error}")
+    return True
+
+
+# --- by name ---------------------------------------------------------------------------------
+
+def _normal(name: str) -> str:
+    path = PurePosixPath(name)
+    return _DOWNLOAD_SUFFIX.sub("", path.stem).lower() + path.suffix.lower()
+
+
+def _by_name(wanted: str, candidates: list[PurePosixPath]) -> _Choice | None:
+    want = PurePosixPath(wanted)
+    other = want.with_suffix(".ipynb" if want.suffix == ".py" else ".py").name
+    for name, how in ((want.name, "exact"), (_normal(want.name), "renamed"), (_normal(other), "other")):
+        same = [c for c in candidates if (c.name if how == "exact" else _normal(c.name)) == name]
+        if not same:
+            continue
+        # Ties go to the path in the spec's folder (deeplearning/optim.py), then the shallowest.
+        folder = want.parent.parts
+        best = min(same, key=lambda c: (bool(folder) and c.parent.parts[-len(folder):] != folder, len(c.parts), str(c)))
+        composed = best.suffix.lower() == ".ipynb" or want.suffix == ".ipynb"
+        note = "" if best.as_posix() == wanted else f"using {code_span(best.as_posix())} as {code_span(wanted)}"
+        return _Choice(path=best, parts=[ModulePart(origin=best.as_posix())] if composed else [], note=note)
+    return None
+
+
+# --- by content ------------------------------------------------------------------------------
+
+def _read(files: list[str], template_dir: Path, dest: Path, candidates: list[PurePosixPath],
+          choices: dict[str, _Choice | None], mode: NotebookMode, inspect: Inspector) -> dict[str, FileFacts]:
+    """What inspection needs to read: the notebooks chosen by name, every code file of the upload
+    when some graded file was not found by name, and the template's notebooks."""
+    paths = {f"upload/{c.path.as_posix()}" for c in choices.values() if c and c.parts}
+    if any(c is None for c in choices.values()):
+        paths |= {f"upload/{c.as_posix()}" for c in candidates if c.suffix.lower() in _CODE}
+    templates = dest / "template"
+    for wanted in files:
+        source = template_dir / wanted
+        if source.is_file() and (wanted.endswith(".ipynb") or any(c is None for c in choices.values())):
+            (templates / wanted).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, templates / wanted)
+            paths.add(f"template/{wanted}")
+    return inspect(dest, sorted(paths), mode) if paths else {}
+
+
+def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosixPath],
+                facts: dict[str, FileFacts]) -> _Choice | None:
+    """Pasted cells titled with the file's name, else the one unused file defining most of what
+    the template's version defines."""
     name = PurePosixPath(wanted).name
-    same_name = [c for c in candidates if c.name == name]
-    if not same_name:
+    for candidate in candidates:
+        f = facts.get(f"upload/{candidate.as_posix()}")
+        if f is not None and f.kind == "ipynb" and (cells := title_cells(f, name)):  # one notebook, several files
+            numbers = ", ".join(str(c.number) for c in cells)
+            return _Choice(path=candidate, parts=[ModulePart(origin=candidate.as_posix(), cells=cells)],
+                           note=f"grading the cells of {code_span(candidate.as_posix())} titled {code_span(name)} "
+                                f"(cell {numbers}) as {code_span(wanted)}")
+    needed = set(_template_facts(wanted, facts).names)
+    scores = {c: len(needed & set(facts[f"upload/{c.as_posix()}"].names)) for c in candidates
+              if c not in used and f"upload/{c.as_posix()}" in facts}
+    best = max(scores.values(), default=0)
+    winners = [c for c, score in scores.items() if score == best]
+    if not needed or best == 0 or len(winners) != 1:
         return None
-    wanted_parts = PurePosixPath(wanted).parts
-    return min(same_name, key=lambda c: (c.parts[-len(wanted_parts):] != wanted_parts, len(c.parts), str(c)))
+    chosen = winners[0]
+    what = ", ".join(code_span(n) for n in sorted(needed & set(facts[f"upload/{chosen.as_posix()}"].names)))
+    composed = chosen.suffix.lower() == ".ipynb" or wanted.endswith(".ipynb")
+    return _Choice(path=chosen, parts=[ModulePart(origin=chosen.as_posix())] if composed else [],
+                   note=f"no file is named {code_span(name)}: grading {code_span(chosen.as_posix())}, which defines "
+                        f"{what}, as {code_span(wanted)}")
+
+
+def _template_facts(wanted: str, facts: dict[str, FileFacts]) -> FileFacts:
+    return facts.get(f"template/{wanted}") or FileFacts(kind="unreadable")
+
+
+def _with_cells(choice: _Choice, facts: dict[str, FileFacts]) -> list[ModulePart]:
+    """The choice's parts with the cells inspection planned (titled choices carry theirs)."""
+    return [p if p.cells else ModulePart(origin=p.origin, cells=facts[f"upload/{p.origin}"].cells)
+            for p in choice.parts if p.cells or f"upload/{p.origin}" in facts]
+
+
+def _template_part(wanted: str, template_dir: Path, facts: dict[str, FileFacts]) -> ModulePart | None:
+    source = template_dir / wanted
+    if not source.is_file():
+        return None
+    if wanted.endswith(".ipynb"):
+        return ModulePart(origin=wanted, cells=_template_facts(wanted, facts).cells)
+    return ModulePart(origin=wanted, whole=source.read_text())
+
+
+def _write_template(wanted: str, template_dir: Path, module: Path, facts: dict[str, FileFacts]) -> None:
+    part = _template_part(wanted, template_dir, facts)
+    if part is None:
+        raise SubmissionError(f"the handout has no {wanted}")  # a staff fault, caught at load once validated
+    module.write_text(part.whole if part.whole is not None else module_source([part]))
+
+
+def _nothing_found(files: list[str], candidates: list[PurePosixPath]) -> str:
+    wanted = ", ".join(code_span(f) for f in files)
+    if not candidates:
+        return f"Your submission is empty. This assignment grades {wanted}."
+    held = ", ".join(code_span(c.as_posix()) for c in candidates[:_LISTED])
+    more = f" and {len(candidates) - _LISTED} more" if len(candidates) > _LISTED else ""
+    names = [c.name for c in candidates]
+    close = sorted({m for f in files for m in difflib.get_close_matches(PurePosixPath(f).name, names, n=3, cutoff=0.5)})
+    hint = f" The closest names: {', '.join(code_span(n) for n in close)}." if close else ""
+    return (f"Your submission contains none of the files this assignment grades ({wanted}), and none of its code "
+            f"files defines what they should. It holds {held}{more}.{hint} Upload the files themselves, or a zip of "
+            "the folder that holds them.")
 
 
 def _chown_tree(root: Path, uid: int) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _, filenames in os.walk(root):
         os.chown(dirpath, uid, uid)
         for name in filenames:
             os.chown(os.path.join(dirpath, name), uid, uid)

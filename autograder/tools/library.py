@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -144,23 +145,49 @@ def edited_files(assignment: Assignment, entry: KnownSubmission) -> dict[str, st
         path = assignment.reference_dir / file
         if not path.is_file():
             raise LibraryError(f"{entry.name}, edit {edits[0][0]}: reference/{assignment.name}/{file} does not exist")
-        text = path.read_text()
-        spans = []
-        for number, edit in edits:
-            count = text.count(edit.old)
-            if count != 1:
-                raise LibraryError(f"{entry.name}, edit {number}: its old text occurs {count} times in "
-                                   f"reference/{assignment.name}/{file}, not once (did the reference change?)")
-            start = text.index(edit.old)
-            spans.append((start, start + len(edit.old), number, edit.new))
-        spans.sort()
-        for (_, end, first, _), (start, _, second, _) in zip(spans, spans[1:]):
-            if start < end:
-                raise LibraryError(f"{entry.name}: edits {first} and {second} overlap in {file}")
-        for start, end, _, new in reversed(spans):
-            text = text[:start] + new + text[end:]
-        out[file] = text
+        where = f"reference/{assignment.name}/{file}"
+        if file.endswith(".ipynb"):
+            out[file] = _edit_notebook(path.read_text(), edits, entry.name, where)
+        else:
+            out[file] = _apply(path.read_text(), edits, entry.name, where)
     return out
+
+
+def _apply(text: str, edits: list[tuple[int, Edit]], name: str, where: str) -> str:
+    spans = []
+    for number, edit in edits:
+        count = text.count(edit.old)
+        if count != 1:
+            raise LibraryError(f"{name}, edit {number}: its old text occurs {count} times in {where}, not once "
+                               "(did the reference change?)")
+        start = text.index(edit.old)
+        spans.append((start, start + len(edit.old), number, edit.new))
+    spans.sort()
+    for (_, end, first, _), (start, _, second, _) in zip(spans, spans[1:]):
+        if start < end:
+            raise LibraryError(f"{name}: edits {first} and {second} overlap in {where}")
+    for start, end, _, new in reversed(spans):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _edit_notebook(text: str, edits: list[tuple[int, Edit]], name: str, where: str) -> str:
+    """Edits of a notebook apply to its code cells' sources: each old text occurs exactly once
+    among all of them, and the notebook keeps its other cells, outputs and metadata."""
+    notebook = json.loads(text)
+    cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
+    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
+    by_cell: dict[int, list[tuple[int, Edit]]] = {}
+    for number, edit in edits:
+        holders = [i for i, source in enumerate(sources) if edit.old in source]
+        total = sum(source.count(edit.old) for source in sources)
+        if total != 1:
+            raise LibraryError(f"{name}, edit {number}: its old text occurs {total} times in the code cells of "
+                               f"{where}, not once (did the reference change?)")
+        by_cell.setdefault(holders[0], []).append((number, edit))
+    for index, cell_edits in by_cell.items():
+        cells[index]["source"] = _apply(sources[index], cell_edits, name, where).splitlines(keepends=True)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def show(assignment: Assignment, entry: KnownSubmission, library_dir: Path | None = None) -> str:
@@ -174,9 +201,22 @@ def show(assignment: Assignment, entry: KnownSubmission, library_dir: Path | Non
     chunks = []
     for file, text in sorted(changed.items()):
         reference = assignment.reference_dir / file
-        old = reference.read_text().splitlines(keepends=True) if reference.is_file() else []
-        chunks += difflib.unified_diff(old, text.splitlines(keepends=True), f"reference/{file}", f"{entry.name}/{file}")
+        old = _readable(file, reference.read_text()) if reference.is_file() else ""
+        chunks += difflib.unified_diff(old.splitlines(keepends=True), _readable(file, text).splitlines(keepends=True),
+                                       f"reference/{file}", f"{entry.name}/{file}")
     return "".join(chunks)
+
+
+def _readable(file: str, text: str) -> str:
+    """A notebook's code cells, each under a header with its number, rather than its JSON."""
+    if not file.endswith(".ipynb"):
+        return text
+    try:
+        cells = json.loads(text)["cells"]
+    except (ValueError, KeyError, TypeError):
+        return text
+    return "".join(f"# --- cell {n}\n" + ("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+                   .rstrip("\n") + "\n" for n, c in enumerate(cells, start=1) if c.get("cell_type") == "code")
 
 
 def matches(case_id: str, pattern: str) -> bool:

@@ -106,8 +106,9 @@ def test_f_times_vh_is_named_in_the_message_without_expected_values(reports):
     assert "P looks like F @ vh rather than F @ vh.T" in c.message
     assert "P = F @ vh.T, whose column i is F v_i = s_i u_i" in c.message  # the problem's hint
     assert by_id(report)["principal/singular_values[n=30,d=8]"].outcome == "passed"
-    assert "grading notebook `linearized_features.ipynb`" in report.notes[0]
-    assert report.notes[1] == "cell 1, line 3: `%matplotlib inline` is an IPython command; it was skipped"
+    assert report.notes[0].startswith("using `linearized_features.ipynb` as `linearized_features.py`: only its imports")
+    assert report.notes[1] == ("`linearized_features.ipynb` cell 1, line 3: `%matplotlib inline` is an IPython "
+                               "command; it was skipped")
 
 
 def test_first_layer_only_is_told_the_expected_width(reports):
@@ -121,6 +122,6 @@ def test_a_notebook_reading_its_own_global_model_is_told_why(reports):
     report = reports["notebook_global_model"]
     c = by_id(report)["features/one_hidden_layer[width=10]"]
     assert c.outcome == "error" and "NameError: name 'model' is not defined" in c.message
-    assert any(n.startswith("`compute_features` uses the global `model` (set by `model = nn.Sequential(")
-               for n in report.notes)
+    assert any(n.startswith("`features.ipynb` cell ") and "`def compute_features` uses the global `model`, set by "
+               "`model = nn.Sequential(" in n for n in report.notes), report.notes
     assert by_id(report)["principal/random[n=30,d=8]"].outcome == "passed"

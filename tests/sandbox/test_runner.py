@@ -24,18 +24,23 @@ MARKER = "autograder-runner-test-leftover"
 
 
 def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512,
-        laptop: bool = False, measured: tuple[str, ...] = (), started: spawn.StartedWorker | None = None):
+        laptop: bool = False, measured: tuple[str, ...] = (), started: spawn.StartedWorker | None = None,
+        modules: dict[str, str] | None = None):
     """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests;
-    `measured`: the calls whose extra memory is measured; `started`: a worker started earlier."""
+    `measured`: the calls whose extra memory is measured; `started`: a worker started earlier;
+    `modules`: graded modules (file name -> source) beside the harness."""
     # Not under tmp_path: pytest makes its folders 0700, which the sandbox uid cannot traverse.
     base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
     (base / "work").mkdir(parents=True)
+    for name, source in (modules or {}).items():
+        (base / "work" / name).write_text(source)
     harness = tmp_path / "harness.py"
     harness.write_text(harness_code)
     with contextlib.nullcontext() if laptop else grading_uid() as uid:  # a uid of its own on this machine
         if uid is not None:
             os.chown(base / "work", uid, uid)
-        ws = prepare_workspace(base, base / "work", harness, uid)
+        ws = prepare_workspace(base, base / "work", harness, uid,
+                               [(name.removesuffix(".py"), name) for name in (modules or {})])
         requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, measure_memory=name in measured)
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
@@ -305,6 +310,38 @@ def test_concurrent_gradings_never_kill_each_other(tmp_path):
                     for t in json.loads((tmp_path / f"{i}.json").read_text())["tests"]}
         assert {k for k, v in outcomes.items() if v != "passed"} == {"forward/random[n=8,r=1]",
                                                                     "forward/random_hidden[n=2,r=1]"}
+
+
+def test_a_graded_module_that_fails_to_import_fails_only_the_calls_that_use_it(tmp_path):
+    harness = ("import good\nimport bad\nfrom bad import compute\n"
+               "def uses_good(): return good.value()\ndef uses_bad(): return compute()\n")
+    out = run(tmp_path, harness, [("uses_good", {}, 5), ("uses_bad", {}, 5), ("uses_good", {}, 5)],
+              modules={"good.py": "def value():\n    return 42\n", "bad.py": "def compute(:\n    return 1\n"})
+    assert [o.status for o in out] == ["returned", "raised", "returned"]
+    assert out[0].value == 42 and out[2].value == 42
+    error = out[1].error
+    assert (error.type, error.module) == ("SyntaxError", "bad.py")
+    assert error.message == "invalid syntax (bad.py, line 1)"
+
+
+def test_what_a_call_draws_comes_back_as_data(tmp_path):
+    harness = ("import autograder_figures\nimport plots\n"
+               "def drawn(n):\n    value, figures = autograder_figures.capture(plots.draw, n)\n    return value, figures\n"
+               "def open_figures():\n    import matplotlib.pyplot as plt\n    return len(plt.get_fignums())\n")
+    plots = ("import matplotlib.pyplot as plt\nimport numpy as np\n"
+             "def draw(n):\n    x = np.arange(n)\n    plt.figure()\n    plt.plot(x, x ** 2, label='square')\n"
+             "    plt.scatter([1, 2], [3, 4], label='points')\n    plt.title('curves')\n    plt.xlabel('x')\n"
+             "    plt.show()\n    return 'drawn'\n")
+    [drawn, still_open] = run(tmp_path, harness, [("drawn", {"n": 4}, 20), ("open_figures", {}, 5)],
+                              modules={"plots.py": plots})
+    value, [figure] = drawn.value
+    assert value == "drawn" and still_open.value == 0  # shown nowhere, closed after
+    [axes] = figure["axes"]
+    assert (axes["title"], axes["xlabel"]) == ("curves", "x")
+    [line] = axes["lines"]
+    assert line["label"] == "square" and list(line["x"]) == [0, 1, 2, 3] and list(line["y"]) == [0, 1, 4, 9]
+    [points] = axes["scatters"]
+    assert points["label"] == "points" and points["offsets"].tolist() == [[1, 3], [2, 4]]
 
 
 def test_a_started_worker_waits_for_its_setup_and_leaves_when_the_grader_goes(tmp_path):

@@ -1,38 +1,26 @@
 """Notebooks become importable modules: definitions only by default (nothing slow or notebook-only
-runs), everything in full mode; magics and broken cells are skipped with a note naming the cell."""
+runs), everything in full mode; magics and broken cells are skipped with a note naming the cell;
+tracebacks point at cells; cells pasted from a module grade as that module."""
 
 import ast
-import json
-import zipfile
-from pathlib import Path
+import traceback
 
 import pytest
+from support.notebooks import notebook, read_here
 
-from autograder.spec.assignment import load_assignment
-from autograder.grading import grade
-from autograder.submission.notebook import NotebookError, to_module
-from autograder.spec.models import NotebookOptions
-from autograder.submission.staging import stage
-from autograder.tools.library import edited_files, load_library
+from autograder.submission.notebook import ModulePart, describe, module_source, title_cells
 
 
-def notebook(*cells: str) -> str:
-    """A notebook with a markdown cell first, so code cell k is cell k + 1."""
-    body = [{"cell_type": "markdown", "metadata": {}, "source": ["# Homework\n"]}]
-    body += [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": cell.splitlines(keepends=True)} for cell in cells]
-    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": body})
+def load(tmp_path, text: str, mode: str = "definitions", name: str = "hw.ipynb") -> tuple[dict, list[str]]:
+    (tmp_path / name).write_text(text)
+    facts = read_here(tmp_path, [name], mode)[name]
+    namespace: dict = {"__name__": "hw"}
+    exec(compile(module_source([ModulePart(origin=name, cells=facts.cells)]), "hw.py", "exec"), namespace)
+    return namespace, [describe(name, n) for n in facts.notes]
 
 
-def load(text: str, mode: str = "definitions") -> tuple[dict, list[str]]:
-    conversion = to_module(text, mode)
-    namespace: dict = {}
-    exec(compile(conversion.source, "converted.py", "exec"), namespace)
-    return namespace, conversion.notes
-
-
-def test_definitions_mode_keeps_imports_functions_classes_and_constants():
-    ns, notes = load(notebook(
+def test_definitions_mode_keeps_imports_functions_classes_and_constants(tmp_path):
+    ns, notes = load(tmp_path, notebook(
         "import math\nfrom collections import OrderedDict as OD",
         "WIDTH = 40\nSIZES = (1, WIDTH, 1)\nSCALE: float = -2 ** 0.5\nPI = math.pi\nSQUARE = lambda v: v * v",
         "def area(r):\n    return PI * r ** 2\n\nclass Net:\n    depth = 2\n    layers = depth * 2\n",
@@ -45,29 +33,34 @@ def test_definitions_mode_keeps_imports_functions_classes_and_constants():
     assert notes == []
 
 
-def test_loops_calls_and_plots_never_run():
-    ns, _ = load(notebook(
+def test_loops_calls_and_plots_never_run(tmp_path):
+    ns, _ = load(tmp_path, notebook(
         "def f():\n    return 1",
         "while True:\n    pass",
         "raise SystemExit('the training loop ran')",
         "f()\nopen('/nonexistent/file')",
+        "n_steps = 150000\nfor step in range(n_steps):\n    f()",
     ))
-    assert ns["f"]() == 1
+    assert ns["f"]() == 1 and ns["n_steps"] == 150000
 
 
-def test_shell_and_line_magics_are_skipped_with_a_note_naming_the_cell():
-    ns, notes = load(notebook(
+def test_shell_and_line_magics_are_skipped_with_a_note_naming_the_cell(tmp_path):
+    ns, notes = load(tmp_path, notebook(
         "!pip install torch\n%matplotlib inline\nimport math\n\ndef g():\n    return math.e",
         "if True:\n    !ls\n    H = 1",
+        '%pip install "numpy<2"\n%load_ext autoreload\n%autoreload 2',
     ))
     assert ns["g"]() == pytest.approx(2.71828, abs=1e-5)
-    assert notes == ["cell 2, line 1: `!pip install torch` is an IPython command; it was skipped",
-                     "cell 2, line 2: `%matplotlib inline` is an IPython command; it was skipped",
-                     "cell 3, line 2: `!ls` is an IPython command; it was skipped"]
+    assert notes == ["`hw.ipynb` cell 2, line 1: `!pip install torch` is an IPython command; it was skipped",
+                     "`hw.ipynb` cell 2, line 2: `%matplotlib inline` is an IPython command; it was skipped",
+                     "`hw.ipynb` cell 3, line 2: `!ls` is an IPython command; it was skipped",
+                     '`hw.ipynb` cell 4, line 1: `%pip install "numpy<2"` is an IPython command; it was skipped',
+                     "`hw.ipynb` cell 4, line 2: `%load_ext autoreload` is an IPython command; it was skipped",
+                     "`hw.ipynb` cell 4, line 3: `%autoreload 2` is an IPython command; it was skipped"]
 
 
-def test_cell_magics_and_syntax_errors_skip_only_their_cell():
-    ns, notes = load(notebook(
+def test_cell_magics_and_syntax_errors_skip_only_their_cell(tmp_path):
+    ns, notes = load(tmp_path, notebook(
         "def before():\n    return 'before'",
         "%%time\nfor epoch in range(150000):\n    pass",
         "x = 1\nprint 'done'",
@@ -75,15 +68,16 @@ def test_cell_magics_and_syntax_errors_skip_only_their_cell():
     ))
     assert ns["before"]() == "before" and ns["after"]() == "after"
     assert notes == [
-        "cell 3 (`%%time`) is a `%%time` cell magic, which only IPython runs; it was skipped",
-        "cell 4 (`x = 1`) has a syntax error at line 2 (Missing parentheses in call to 'print'. Did you mean "
-        "print(...)?); it was skipped",
+        "`hw.ipynb` cell 3 is a `%%time` cell magic, which only IPython runs; it was skipped",
+        "`hw.ipynb` cell 4, line 2 has a syntax error (`Missing parentheses in call to 'print'. Did you mean "
+        "print(...)?`); the cell was skipped",
     ]
 
 
-def test_notebook_only_imports_do_not_stop_the_module_from_loading():
-    ns, _ = load(notebook(
+def test_notebook_only_imports_do_not_stop_the_module_from_loading(tmp_path):
+    ns, _ = load(tmp_path, notebook(
         "from google.colab import drive\nimport matplotlib_that_is_not_installed as plt\nimport math",
+        "from ipywidgets import fixed, interactive, widgets",
         "drive.mount('/content/drive')",
         "def h():\n    return math.tau",
     ))
@@ -91,8 +85,22 @@ def test_notebook_only_imports_do_not_stop_the_module_from_loading():
     assert "plt" not in ns
 
 
-def test_definitions_needing_values_that_never_get_set_are_skipped_with_a_note():
-    ns, notes = load(notebook(
+def test_a_test_cell_after_a_star_import_never_breaks_the_module(tmp_path):
+    """The course's RMSProp test cell, kept as a constant assignment: `cache` is set by a call
+    that does not run, and the star import may or may not provide it."""
+    ns, _ = load(tmp_path, notebook(
+        "from math import *",
+        "def rmsprop(w, dw, config=None):\n    return w - config['learning_rate'] * dw, config",
+        "import numpy as np\ncache = np.linspace(0.7, 0.5, num=20).reshape(4, 5)\n"
+        "config = {'learning_rate': 1e-2, 'cache': cache}\nnext_w, _ = rmsprop(1.0, 2.0, config)",
+        "AFTER = 1",
+    ))
+    assert ns["rmsprop"](1.0, 1.0, {"learning_rate": 0.5})[0] == 0.5
+    assert "config" not in ns and ns["AFTER"] == 1 and ns["pi"] == pytest.approx(3.14159, abs=1e-5)
+
+
+def test_definitions_needing_values_that_never_get_set_are_skipped_with_a_note(tmp_path):
+    ns, notes = load(tmp_path, notebook(
         "import math\nmodel = math.sqrt(2)",
         "def uses_default(m=model):\n    return m",
         "def uses_global(x):\n    return model * x\n\ndef fine(x):\n    return x",
@@ -101,171 +109,91 @@ def test_definitions_needing_values_that_never_get_set_are_skipped_with_a_note()
     assert "uses_default" not in ns and "RATIO" not in ns
     assert ns["fine"](3) == 3
     assert notes == [
-        "cell 3 (`def uses_default(m=model):`): `def uses_default` needs `model`, which only code that does not "
-        "run while grading sets; it was skipped",
-        "cell 5 (`RATIO = model / 2`): `RATIO = model / 2` needs `model`, which only code that does not run while "
+        "`hw.ipynb` cell 3, line 1: `def uses_default` needs `model`, which only code that does not run while "
         "grading sets; it was skipped",
-        "`uses_global` uses the global `model` (set by `model = math.sqrt(2)` in cell 2), which is not set while "
-        "grading: pass what it needs as an argument",
+        "`hw.ipynb` cell 4, line 1: `def uses_global` uses the global `model`, set by `model = math.sqrt(2)` in "
+        "cell 2, which does not run while grading: pass what it needs as an argument",
     ]
 
 
-def test_deeply_nested_cells_are_skipped_not_fatal():
-    deep = "x = " + "-" * 2000 + "1"  # parses, but ast.unparse would overflow the stack
-    ns, notes = load(notebook(deep, "from math import *\n\ndef uses_star(r=pi):\n    return r"))
-    assert notes == ["cell 2 (`x = ------------------------------------...`) is nested more than 100 levels "
-                     "deep; it was skipped"]
-    assert ns["uses_star"]() == pytest.approx(3.14159, abs=1e-5)  # names from `import *` count as set
+def test_code_that_runs_while_a_definition_is_made_is_named_truthfully(tmp_path):
+    ns, notes = load(tmp_path, notebook(
+        "import functools\n\n@functools.lru_cache(maxsize=None)\ndef cached(x):\n    return x",
+        "def plain(x, scale=float('2')):\n    return x * scale",
+        "class Net:\n    size = len('abc')",
+        "def quiet(x, y=2):\n    return x + y",
+    ))
+    assert ns["cached"](1) == 1 and ns["plain"](1) == 2.0 and ns["Net"].size == 3
+    assert notes == [
+        f"`hw.ipynb` cell {cell}, line {line}: `{what}` calls code while it is being defined (a decorator, a default "
+        "value or its class body); that code runs while grading"
+        for cell, line, what in ((2, 3, "def cached"), (3, 1, "def plain"), (4, 1, "class Net"))
+    ]
 
 
-def test_future_imports_stay_first():
-    ns, _ = load(notebook("import math", "from __future__ import annotations\n\ndef k(x: int) -> int:\n    return 1"))
-    assert ns["k"](0) == 1
+def test_tracebacks_point_at_the_notebook_cell_and_line(tmp_path):
+    ns, _ = load(tmp_path, notebook("import math", "# a comment\ndef broken(x):\n    y = x + 1\n    return y / 0"))
+    with pytest.raises(ZeroDivisionError) as caught:
+        ns["broken"](1)
+    frame = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert (frame.filename, frame.lineno, frame.name, frame.line) == ("hw.ipynb, cell 3", 4, "broken", "return y / 0")
 
 
-def test_full_mode_runs_every_cell_but_magics_and_broken_cells():
-    ns, notes = load(notebook(
+def test_deeply_nested_cells_are_skipped_not_fatal(tmp_path):
+    deep = "x = " + "-" * 2000 + "1"
+    ns, notes = load(tmp_path, notebook(deep, "from math import *\n\ndef uses_star(r=pi):\n    return r"))
+    assert notes[0] == "`hw.ipynb` cell 2 is nested too deeply to read; it was skipped"
+    assert ns["uses_star"]() == pytest.approx(3.14159, abs=1e-5)  # names from `import *` may be set
+
+
+def test_full_mode_runs_every_cell_but_magics_and_broken_cells(tmp_path):
+    ns, notes = load(tmp_path, notebook(
         "!pip install numpy\nvalues = [1]",
         "for i in range(3):\n    values.append(i)",
         "def broken(:\n    pass",
         "total = sum(values)",
     ), mode="full")
     assert ns["values"] == [1, 0, 1, 2] and ns["total"] == 4
-    assert len(notes) == 2 and "cell 4 (`def broken(:`) has a syntax error at line 1" in notes[1]
+    assert len(notes) == 2 and notes[1].startswith("`hw.ipynb` cell 4, line 1 has a syntax error")
 
 
 @pytest.mark.parametrize("text, words", [
-    ("{not json", "not valid JSON"),
+    ("{not json", "it is not valid JSON"),
     ('{"worksheets": []}', "only nbformat 4"),
     ("[1, 2]", "no list of cells"),
+    ("\udcff", "UTF-8"),
 ])
-def test_unreadable_notebooks_raise(text, words):
-    with pytest.raises(NotebookError, match=words):
-        to_module(text, "definitions")
+def test_unreadable_notebooks_are_facts_not_exceptions(tmp_path, text, words):
+    (tmp_path / "bad.ipynb").write_bytes(text.encode("utf-8", "surrogateescape"))
+    facts = read_here(tmp_path, ["bad.ipynb"], "definitions")["bad.ipynb"]
+    assert facts.kind == "unreadable" and words in facts.error
 
 
-_LINEARIZED = load_assignment("linearized_features")
-_LIBRARY = load_library(_LINEARIZED)
-LIBRARY_PY = {f"{kind}-{e.name}": edited_files(_LINEARIZED, e)["linearized_features.py"]
-              for kind, entries in (("mutants", _LIBRARY.mutants), ("solutions", _LIBRARY.solutions))
-              for e in entries if e.edits}
+def test_cells_pasted_from_a_module_are_found_by_their_title(tmp_path):
+    (tmp_path / "colab.ipynb").write_text(notebook(
+        "#@title Optim.py { display-mode: \"form\" }\nimport numpy as np\n\ndef sgd(w, dw, config=None):\n    return w, config",
+        "#@title fc_net.py\nclass FullyConnectedNet:\n    pass",
+        "# deeplearning/solver.py\nclass Solver:\n    pass",
+        "#@title Test RMSProp\nconfig = {}",
+    ))
+    facts = read_here(tmp_path, ["colab.ipynb"], "definitions")["colab.ipynb"]
+    assert [c.number for c in title_cells(facts, "optim.py")] == [2]
+    assert [c.number for c in title_cells(facts, "fc_net.py")] == [3]
+    assert [c.number for c in title_cells(facts, "solver.py")] == [4]
+    assert title_cells(facts, "layers.py") == []
 
 
-@pytest.mark.parametrize("name", sorted(LIBRARY_PY))
-def test_library_code_pasted_into_a_notebook_keeps_exactly_its_definitions(name):
+def test_a_module_spread_over_cells_keeps_exactly_its_definitions(tmp_path):
     """Grading a .py and the same code spread over notebook cells (among magics and a training
     loop) sees the same functions and imports."""
-    source = LIBRARY_PY[name]
-    lines = source.splitlines()
+    source = ("import numpy as np\nimport torch\n\n\ndef compute(model, X):\n    return np.zeros((len(X), 2))\n\n\n"
+              "def svd(F):\n    u, s, vh = np.linalg.svd(F)\n    return s, F @ vh.T\n")
     tree = ast.parse(source)
     cells = ["!pip install torch", "%matplotlib inline"]
-    for stmt in tree.body:
-        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        cells.append("\n".join(lines[start - 1:stmt.end_lineno]))
-    cells.append("model = None\nfor step in range(150_000):\n    model = train(model)")
-    converted = ast.parse(to_module(notebook(*cells), "definitions").source)
-
-    def definitions(module):
-        return {node.name: ast.dump(node) for node in module.body if isinstance(node, ast.FunctionDef)}
-
-    def imports(module):
-        return {ast.dump(node) for node in ast.walk(module) if isinstance(node, (ast.Import, ast.ImportFrom))}
-
-    assert definitions(converted) == definitions(tree) != {}
-    assert imports(converted) == imports(tree)
-
-
-# --- staging: which notebook stands for which file -------------------------------------------------
-
-def template(tmp_path: Path) -> Path:
-    folder = tmp_path / "template"
-    folder.mkdir(exist_ok=True)
-    (folder / "features.py").write_text("def compute(x):\n    return None\n\n\ndef helper():\n    pass\n")
-    (folder / "support.py").write_text("SUPPORT = 1\n")
-    return folder
-
-
-def upload(tmp_path: Path, files: dict[str, str]) -> Path:
-    folder = tmp_path / "upload"
-    for name, text in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    return folder
-
-
-def test_a_notebook_named_like_the_file_wins(tmp_path):
-    up = upload(tmp_path, {"a/other.ipynb": notebook("def compute(x):\n    return 'other'"),
-                           "b/c/features.ipynb": notebook("def nothing():\n    pass")})
-    staged = stage(["features.py"], template(tmp_path), up, tmp_path / "dest", None)
-    assert staged.found == {"features.py": "b/c/features.ipynb"}
-    assert "def nothing" in (staged.root / "features.py").read_text()
-    assert (staged.root / "support.py").is_file()  # the template fills in the rest
-    assert staged.notes[0].startswith("grading notebook `b/c/features.ipynb` as `features.py`")
-
-
-def test_otherwise_the_notebook_defining_the_templates_functions(tmp_path):
-    up = upload(tmp_path, {"scratch.ipynb": notebook("def unrelated():\n    pass"),
-                           "deep/HW1 final.ipynb": notebook("def helper():\n    pass\n\ndef compute(x):\n    return 2"),
-                           "notes.txt": "hello"})
-    staged = stage(["features.py"], template(tmp_path), up, tmp_path / "dest", None)
-    assert staged.found == {"features.py": "deep/HW1 final.ipynb"}
-
-
-def test_otherwise_the_only_notebook_and_never_over_a_py(tmp_path):
-    up = upload(tmp_path, {"Untitled.ipynb": notebook("def renamed():\n    pass")})
-    assert stage(["features.py"], template(tmp_path), up, tmp_path / "d1", None).found == {
-        "features.py": "Untitled.ipynb"}
-    (up / "features.py").write_text("def compute(x):\n    return 'py'\n")
-    staged = stage(["features.py"], template(tmp_path), up, tmp_path / "d2", None)
-    assert staged.found == {"features.py": "features.py"}
-    assert "return 'py'" in (staged.root / "features.py").read_text()
-
-
-def test_two_unrelated_notebooks_or_a_broken_one_leave_the_file_missing(tmp_path):
-    up = upload(tmp_path, {"one.ipynb": notebook("x = 1"), "two.ipynb": notebook("y = 2"), "bad.ipynb": "{oops"})
-    staged = stage(["features.py"], template(tmp_path), up, tmp_path / "dest", None)
-    assert staged.missing == ["features.py"] and staged.found == {}
-    assert any("`bad.ipynb` is not a readable notebook (not valid JSON" in n for n in staged.notes)
-
-
-def test_a_notebook_alone_or_zipped_is_a_submission(tmp_path):
-    single = tmp_path / "hw.ipynb"
-    single.write_text(notebook("def compute(x):\n    return 3"))
-    staged = stage(["features.py"], template(tmp_path), single, tmp_path / "d1", None)
-    assert staged.found == {"features.py": "hw.ipynb"}
-    archive = tmp_path / "sub.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("submission/hw.ipynb", single.read_text())
-        zf.writestr("submission/.ipynb_checkpoints/hw-checkpoint.ipynb", single.read_text())
-    staged = stage(["features.py"], template(tmp_path), archive, tmp_path / "d2", None, notebook_mode="full")
-    assert staged.found == {"features.py": "submission/hw.ipynb"}
-    assert "all of its code" in staged.notes[0]
-
-
-# --- through grading --------------------------------------------------------------------------------
-
-BUILT_BY_A_CALL = notebook(
-    "import numpy as np\nimport torch",
-    "def _make():\n"
-    "    def compute_features(model, X):\n"
-    "        params = list(model.parameters())\n"
-    "        rows = [torch.cat([g.reshape(-1) for g in torch.autograd.grad(model(x[None]).sum(), params)])\n"
-    "                for x in X]\n"
-    "        return torch.stack(rows).numpy()\n"
-    "    return compute_features\n\n"
-    "compute_features = _make()",
-    "def principal_features(F):\n    u, s, vh = np.linalg.svd(F)\n    return s, F @ vh.T",
-)
-
-
-def test_full_mode_from_the_spec_runs_the_notebook_in_full(tmp_path):
-    (tmp_path / "hw.ipynb").write_text(BUILT_BY_A_CALL)
-    a = load_assignment("linearized_features")
-    definitions = grade(a, tmp_path)
-    assert {c.outcome for c in definitions.cases if c.problem == "features"} == {"error"}
-    assert "has no attribute 'compute_features'" in definitions.cases[0].message
-    assert {c.outcome for c in definitions.cases if c.problem == "principal"} == {"passed"}
-    full = a.model_copy(update={"spec": a.spec.model_copy(update={"notebook": NotebookOptions(mode="full")})})
-    report = grade(full, tmp_path)
-    assert report.score == report.max_score
-    assert any("all of its code, cell by cell" in n for n in report.notes)
+    lines = source.splitlines()
+    cells += ["\n".join(lines[s.lineno - 1:s.end_lineno]) for s in tree.body]
+    cells.append("model = build()\nfor step in range(150_000):\n    model = train(model)")
+    (tmp_path / "hw.ipynb").write_text(notebook(*cells))
+    facts = read_here(tmp_path, ["hw.ipynb"], "definitions")["hw.ipynb"]
+    kept = [ast.parse(c.source).body[i] for c in facts.cells for i, _ in c.statements]
+    assert [ast.dump(s) for s in kept] == [ast.dump(s) for s in tree.body]

@@ -1,108 +1,160 @@
-"""Submissions are found by name wherever they sit, and archives cannot escape or explode."""
+"""Graded files are found however students upload them: by name anywhere in a folder or zip,
+renamed by a browser, as a notebook, as cells pasted from a module, or by what they define; a
+missing file is the untouched template; an upload with nothing gradable gets one message."""
 
-import os
-import stat
 import zipfile
+from pathlib import Path
 
 import pytest
+from support.cli import REPO
+from support.notebooks import notebook, read_here
 
-from autograder.submission.archive import MAX_ZIP_FILES, SubmissionError, extract_zip
 from autograder.submission.staging import stage
 
-REPO_TEMPLATE = os.path.join(os.path.dirname(__file__), "..", "..", "student_template", "conv1d")
+CONV1D = (REPO / "reference/conv1d/conv1D.py").read_text()
+TEMPLATE = REPO / "student_template/conv1d"
 
 
-def make_zip(path, entries):
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in entries:
-            zf.writestr(name, data)
-    return path
+def staged(tmp_path, files, upload, template=TEMPLATE, mode="definitions", dest="dest"):
+    return stage(files, template, upload, tmp_path / dest, None, mode, read_here)
+
+
+def upload(tmp_path, files: dict[str, str], name="up") -> Path:
+    folder = tmp_path / name
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
+def imported(staged_submission, file="conv1D.py") -> dict:
+    namespace: dict = {"__name__": "graded"}
+    exec(compile((staged_submission.root / file).read_text(), file, "exec"), namespace)
+    return namespace
 
 
 def test_files_found_by_name_in_nested_folders(tmp_path):
-    upload = tmp_path / "up" / "My Homework (final)" / "code"
-    upload.mkdir(parents=True)
-    (upload / "conv1D.py").write_text("X = 1\n")
-    staged = stage(["conv1D.py"], __import__("pathlib").Path(REPO_TEMPLATE), tmp_path / "up", tmp_path / "dest", None)
-    assert staged.found == {"conv1D.py": "My Homework (final)/code/conv1D.py"}
-    assert (staged.root / "conv1D.py").read_text() == "X = 1\n"
-    assert staged.notes and "My Homework (final)/code/conv1D.py" in staged.notes[0]
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"My Homework (final)/code/conv1D.py": "X = 1\n"}))
+    assert s.found == {"conv1D.py": "My Homework (final)/code/conv1D.py"}
+    assert (s.root / "conv1D.py").read_text() == "X = 1\n"
+    assert s.notes == ["using `My Homework (final)/code/conv1D.py` as `conv1D.py`"]
 
 
-def test_path_suffix_wins_then_shallowest(tmp_path):
-    from pathlib import Path
-    up = tmp_path / "up"
-    for rel in ["old/optim.py", "deeplearning/optim.py", "a/b/c/optim.py"]:
-        (up / rel).parent.mkdir(parents=True, exist_ok=True)
-        (up / rel).write_text(rel)
-    template = tmp_path / "template"
-    (template / "deeplearning").mkdir(parents=True)
-    (template / "deeplearning" / "layers.py").write_text("support")
-    staged = stage(["deeplearning/optim.py"], template, up, tmp_path / "dest", None)
-    assert staged.found["deeplearning/optim.py"] == "deeplearning/optim.py"
-    assert (staged.root / "deeplearning" / "layers.py").read_text() == "support"  # template fills the rest
-    assert Path(staged.root / "deeplearning" / "optim.py").read_text() == "deeplearning/optim.py"
+def test_the_specs_folder_wins_then_the_shallowest(tmp_path):
+    up = upload(tmp_path, {rel: rel for rel in ["old/optim.py", "a/b/deeplearning/optim.py", "x/y/z/optim.py"]})
+    template = upload(tmp_path, {"deeplearning/layers.py": "support", "deeplearning/optim.py": "def sgd(): pass\n"},
+                      name="template")
+    s = staged(tmp_path, ["deeplearning/optim.py"], up, template)
+    assert s.found == {"deeplearning/optim.py": "a/b/deeplearning/optim.py"}
+    assert (s.root / "deeplearning/layers.py").read_text() == "support"  # the template fills in the rest
 
 
-def test_single_py_and_zip_uploads(tmp_path):
-    from pathlib import Path
+@pytest.mark.parametrize("name", ["conv1D (1).py", "conv1D(2).py", "Conv1d.py", "CONV1D [3].PY"])
+def test_a_browsers_second_download_and_case_differences_are_the_file(tmp_path, name):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {name: CONV1D, "notes.txt": "x"}))
+    assert s.found == {"conv1D.py": name}
+    assert s.notes == [f"using `{name}` as `conv1D.py`"]
+    assert imported(s)["Convolution1d"] is not None
+
+
+def test_a_single_file_or_a_zip_is_a_submission(tmp_path):
     single = tmp_path / "conv1D.py"
     single.write_text("A = 2\n")
-    staged = stage(["conv1D.py"], Path(REPO_TEMPLATE), single, tmp_path / "d1", None)
-    assert staged.found and not staged.missing
-    archive = make_zip(tmp_path / "s.zip", [("submission/conv1D.py", "B = 3\n"), ("__MACOSX/._conv1D.py", "junk")])
-    staged = stage(["conv1D.py"], Path(REPO_TEMPLATE), archive, tmp_path / "d2", None)
-    assert (staged.root / "conv1D.py").read_text() == "B = 3\n"
-
-
-@pytest.mark.parametrize("name", ["../evil.py", "/etc/evil.py", "a/../../evil.py"])
-def test_zip_entries_cannot_escape(tmp_path, name):
-    archive = make_zip(tmp_path / "bad.zip", [(name, "x")])
-    with pytest.raises(SubmissionError, match="outside the archive"):
-        extract_zip(archive, tmp_path / "out")
-    assert not (tmp_path / "evil.py").exists()
-
-
-def test_zip_symlinks_are_refused(tmp_path):
-    archive = tmp_path / "link.zip"
+    assert staged(tmp_path, ["conv1D.py"], single, dest="d1").found == {"conv1D.py": "conv1D.py"}
+    archive = tmp_path / "s.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        info = zipfile.ZipInfo("conv1D.py")
-        info.external_attr = (stat.S_IFLNK | 0o777) << 16
-        zf.writestr(info, "/etc/passwd")
-    with pytest.raises(SubmissionError, match="link"):
-        extract_zip(archive, tmp_path / "out")
+        zf.writestr("submission/conv1D.py", "B = 3\n")
+        zf.writestr("__MACOSX/submission/._conv1D.py", "junk")
+    s = staged(tmp_path, ["conv1D.py"], archive, dest="d2")
+    assert (s.root / "conv1D.py").read_text() == "B = 3\n" and not s.missing
 
 
-def test_zip_bomb_is_stopped_by_bytes_written(tmp_path, monkeypatch):
-    import autograder.submission.archive as archive
-    monkeypatch.setattr(archive, "MAX_ZIP_BYTES", 1_000_000)
-    archive = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("conv1D.py", b"\0" * 5_000_000)  # compresses to a few kB
-    assert archive.stat().st_size < 50_000
-    with pytest.raises(SubmissionError, match="unpacks to more than"):
-        extract_zip(archive, tmp_path / "out")
+def test_a_file_of_another_name_that_defines_what_the_template_does(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"Problem_5.py": CONV1D, "wideMinima.py": "def f(x):\n  return x\n"}))
+    assert s.found == {"conv1D.py": "Problem_5.py"}
+    assert s.notes == ["no file is named `conv1D.py`: grading `Problem_5.py`, which defines `Convolution1d`, "
+                       "`TransposedConvolution1d`, `huber_grad`, `huber_loss`, as `conv1D.py`"]
+    assert (s.root / "conv1D.py").read_text() == CONV1D  # a .py stays a .py: it runs as the student ran it
 
 
-def test_too_many_entries(tmp_path):
-    archive = make_zip(tmp_path / "many.zip", [(f"f{i}.txt", "") for i in range(MAX_ZIP_FILES + 1)])
-    with pytest.raises(SubmissionError, match="entries"):
-        extract_zip(archive, tmp_path / "out")
+def test_two_files_defining_as_much_leave_the_choice_to_nobody(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"a.py": CONV1D, "b.py": CONV1D}))
+    assert s.found == {} and "none of the files this assignment grades" in s.nothing_found
 
 
-def test_not_a_zip(tmp_path):
-    fake = tmp_path / "fake.zip"
-    fake.write_text("not a zip")
-    with pytest.raises(SubmissionError, match="not a readable zip"):
-        extract_zip(fake, tmp_path / "out")
+def test_a_notebook_stands_for_the_file_and_the_template_fills_what_it_lacks(tmp_path):
+    forward_only = CONV1D.split("class TransposedConvolution1d")[0]
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"HW1 final.ipynb": notebook(
+        "!pip install numpy\nimport numpy as np", forward_only, "k = np.random.randn(3)\nA = Convolution1d(k)")}))
+    assert s.found == {"conv1D.py": "HW1 final.ipynb"}
+    assert s.notes[0].startswith("no file is named `conv1D.py`: grading `HW1 final.ipynb`")
+    module = imported(s)
+    A = module["Convolution1d"](__import__("numpy").array([1.0, 2.0]))
+    assert list(A @ __import__("numpy").array([1.0, 0.0, 3.0])) == [1.0, 6.0]  # the notebook's
+    assert A.T @ __import__("numpy").array([1.0, 2.0]) is None  # the template's: not implemented
+    assert "A" not in module  # the driver cell does not run
 
 
-@pytest.mark.parametrize("names", [
-    ["a/" * 3000 + "conv1D.py"],                # deeper than any path may be
-    ["b" * 300 + ".py"],                        # a longer name than the file system allows
-    ["conv1D.py", "conv1D.py/inner.py"],        # a file, then the same name as a folder
-])
-def test_unextractable_names_are_the_uploads_fault_not_the_graders(tmp_path, names):
-    archive = make_zip(tmp_path / "odd.zip", [(name, "x") for name in names])
-    with pytest.raises(SubmissionError, match="cannot extract|appears twice"):
-        extract_zip(archive, tmp_path / "out")
+def test_a_notebook_named_like_the_file_wins_over_one_that_defines_it(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"a/other.ipynb": notebook(CONV1D),
+                                                         "b/conv1D.ipynb": notebook("def nothing():\n    pass")}))
+    assert s.found == {"conv1D.py": "b/conv1D.ipynb"}
+    assert s.notes[0] == ("using `b/conv1D.ipynb` as `conv1D.py`: only its imports, functions, classes and constant "
+                          "assignments run")
+
+
+def test_cells_pasted_from_each_module_grade_as_that_module(tmp_path):
+    template = upload(tmp_path, {"deeplearning/__init__.py": "", "deeplearning/optim.py": "def sgd(w, dw):\n    return None\n",
+                                 "deeplearning/solver.py": "class Solver:\n    pass\n"}, name="template")
+    up = upload(tmp_path, {"hw2.ipynb": notebook(
+        "from google.colab import drive\ndrive.mount('/content/drive')",
+        "#@title Optim.py\nimport numpy as np\n\ndef sgd(w, dw):\n    return w - 0.1 * dw",
+        "from deeplearning.classifiers.fc_net import *",
+        "config = {'learning_rate': 1e-2, 'cache': cache}",
+    ), "submission_logs/results.json": '{"val_acc": 0.5}'})
+    s = staged(tmp_path, ["deeplearning/optim.py", "deeplearning/solver.py"], up, template)
+    assert s.found == {"deeplearning/optim.py": "hw2.ipynb"} and s.missing == ["deeplearning/solver.py"]
+    assert s.notes == ["grading the cells of `hw2.ipynb` titled `optim.py` (cell 3) as `deeplearning/optim.py`",
+                       "`deeplearning/solver.py` is not in your submission: its cases are graded as the untouched "
+                       "template"]
+    assert imported(s, "deeplearning/optim.py")["sgd"](1.0, 1.0) == 0.9
+    assert (s.root / "deeplearning/solver.py").read_text() == "class Solver:\n    pass\n"
+
+
+def test_a_notebook_graded_file_may_come_as_its_py_export(tmp_path):
+    template = upload(tmp_path, {"hw.ipynb": notebook("def f(x):\n    raise NotImplementedError")}, name="template")
+    up = upload(tmp_path, {"hw.py": "import math\n\ndef f(x):\n    return math.sqrt(x)\n\nfor i in range(10**9):\n    f(i)\n"})
+    s = staged(tmp_path, ["hw.ipynb"], up, template)
+    assert s.found == {"hw.ipynb": "hw.py"}
+    assert imported(s, "hw.py")["f"](4.0) == 2.0  # read as a notebook: the loop does not run
+
+
+def test_a_missing_graded_file_is_the_untouched_template(tmp_path):
+    template = upload(tmp_path, {"a.py": "def f():\n    raise NotImplementedError\n", "b.py": "def g():\n    return None\n"},
+                      name="template")
+    s = staged(tmp_path, ["a.py", "b.py"], upload(tmp_path, {"a.py": "def f():\n    return 1\n"}), template)
+    assert s.found == {"a.py": "a.py"} and s.missing == ["b.py"]
+    assert (s.root / "b.py").read_text() == "def g():\n    return None\n"
+
+
+def test_nothing_gradable_gets_one_message_naming_what_the_upload_held(tmp_path):
+    up = upload(tmp_path, {"conv1d_final_v2.py": "print('hi')\n", "notes.txt": "x", "results.json": "{}"})
+    s = staged(tmp_path, ["conv1D.py"], up)
+    assert s.found == {} and s.notes == []
+    assert s.nothing_found == (
+        "Your submission contains none of the files this assignment grades (`conv1D.py`), and none of its code "
+        "files defines what they should. It holds `conv1d_final_v2.py`, `notes.txt`, `results.json`. The closest "
+        "names: `conv1d_final_v2.py`. Upload the files themselves, or a zip of the folder that holds them.")
+
+
+def test_an_unreadable_notebook_is_named_and_not_graded(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"conv1D.ipynb": "{broken", "other.txt": "x"}))
+    assert s.found == {}
+    assert s.notes == ["`conv1D.ipynb` was not graded: it is not valid JSON (Expecting property name enclosed in "
+                       "double quotes: line 1 column 2 (char 1))"]
+
+
+def test_full_mode_from_the_spec_runs_the_notebook_in_full(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"conv1D.ipynb": notebook(
+        CONV1D, "import numpy as np\nSCALE = float(np.sqrt(4.0))")}), mode="full")
+    assert imported(s)["SCALE"] == 2.0

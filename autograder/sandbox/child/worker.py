@@ -9,12 +9,15 @@ and only then imports student code. It imports only the standard library, numpy,
 exists to run code, not to judge it.
 """
 
+import importlib
 import importlib.util
 import os
+import re
 import signal
 import sys
 import time
 import traceback
+import types
 
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -31,22 +34,82 @@ def _take_channels(reply_fd):
     return requests, replies
 
 
+# Code the grader composed from a notebook runs under "NOTEBOOK, cell N" (or "FILE (template)").
+_COMPOSED = re.compile(r", cell \d+$| \(template\)$")
+
+
+class SubmissionImportError(Exception):
+    """A graded module could not be imported, and this call needed it."""
+
+    def __init__(self, error):
+        super().__init__(error["message"])
+        self.error = error
+
+
+class _Unimportable(types.ModuleType):
+    """Stands in for a graded module that failed to import, so that the harness and the other
+    modules still import: whatever uses it raises that module's import error."""
+
+    def __init__(self, name, error):
+        super().__init__(name)
+        self.__dict__["_autograder_error"] = error
+
+    def __getattr__(self, attribute):
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return _Unavailable(self.__dict__["_autograder_error"])
+
+
+class _Unavailable:
+    def __init__(self, error):
+        self._autograder_error = error
+
+    def _autograder_fail(self, *args, **kwargs):
+        raise SubmissionImportError(self._autograder_error)
+
+    __call__ = __getitem__ = __iter__ = __len__ = __matmul__ = _autograder_fail
+
+    def __getattr__(self, attribute):
+        raise SubmissionImportError(self._autograder_error)
+
+
 def _student_traceback(exc, root):
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if os.path.abspath(f.filename).startswith(root + os.sep)]
-    lines = [f"  File \"{os.path.relpath(f.filename, root)}\", line {f.lineno}, in {f.name}\n"
-             + (f"    {f.line}\n" if f.line else "") for f in frames[-8:]]
+              if (f.filename.startswith(root + os.sep) or _COMPOSED.search(f.filename))
+              and not f.name.startswith("_autograder") and "_autograder_" not in (f.line or "")]
+    lines = [f"  File \"{f.filename if _COMPOSED.search(f.filename) else os.path.relpath(f.filename, root)}\", "
+             f"line {f.lineno}, in {f.name}\n" + (f"    {f.line}\n" if f.line else "") for f in frames[-8:]]
     return "".join(lines)
 
 
 def _error(exc, root):
+    if isinstance(exc, SubmissionImportError):
+        return exc.error
     try:
         message = str(exc)[:2000]
     except BaseException:  # a hostile __str__
         message = "<unprintable>"
     if isinstance(exc, SyntaxError) and exc.filename:
-        message = f"{exc.msg} ({os.path.basename(exc.filename)}, line {exc.lineno})"
+        where = exc.filename if _COMPOSED.search(exc.filename) else os.path.basename(exc.filename)
+        message = f"{exc.msg} ({where}, line {exc.lineno})"
     return {"type": type(exc).__name__, "message": message, "traceback": _student_traceback(exc, root)}
+
+
+def _import_graded(modules, root):
+    """Imports each graded module on its own; one that fails is replaced by a stand-in, so it
+    fails only the calls that use it. Returns {file: error} of those that failed."""
+    failed = {}
+    for name, shown in modules:
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # SyntaxError, an exception at import, SystemExit: the student's
+            error = {**_error(exc, root), "module": shown}
+            failed[shown] = error
+            sys.modules[name] = stand_in = _Unimportable(name, error)
+            parent, _, leaf = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], leaf, stand_in)
+    return failed
 
 
 def _set_up(setup, confine):
@@ -67,8 +130,10 @@ def main():
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _OWN_DIR]
     sys.path.insert(0, _OWN_DIR)
     import confine  # noqa: E402  (these need our own folder on the path, and only them)
+    import figures  # noqa: E402
     import wire  # noqa: E402
     sys.path.remove(_OWN_DIR)
+    sys.modules["autograder_figures"] = figures  # for harnesses that grade what a call draws
     sys.dont_write_bytecode = True
     if hasattr(signal, "SIGXFSZ"):
         # Past the file-size limit, writes fail with an exception instead of killing us.
@@ -89,6 +154,7 @@ def main():
         return
     sys.path.insert(0, root)
     harness_path = setup["harness"]
+    unimportable = _import_graded(setup.get("modules", []), root)
     try:
         spec = importlib.util.spec_from_file_location("_harness", harness_path)
         harness = importlib.util.module_from_spec(spec)
@@ -96,7 +162,7 @@ def main():
     except BaseException as exc:
         send({"kind": "startup", "ok": False, "error": _error(exc, root)})
         return
-    send({"kind": "startup", "ok": True})
+    send({"kind": "startup", "ok": True, "unimportable": sorted(unimportable)})
 
     for line in requests:
         request = wire.loads(line)

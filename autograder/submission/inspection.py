@@ -1,0 +1,279 @@
+"""What a submission's .py files and notebooks define, read inside the sandbox.
+
+Parsing untrusted input is itself untrusted work: a 6 MB notebook holding a three-million-entry
+literal takes gigabytes to parse. So the grader never parses student files; it runs this module
+as the harness of a confined worker (`inspect`, one call) and gets back plain data: the names
+each file defines and, for notebooks, each code cell with IPython lines blanked out and the
+plan of which top-level statements grading runs. Composing the module from that plan happens
+in the grader (`notebook.py`), which never needs the syntax tree.
+
+Standard library only, and self-contained: it runs as a harness, where nothing of the grader
+can be imported. Notes are data (`_note`), never text for the student: the grader words them.
+"""
+
+import ast
+import builtins
+import json
+import re
+
+DEFINITIONS_MODE = "definitions"
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError)  # ValueError: null bytes
+_MAX_DEPTH = 100  # deeper trees could overflow the recursion of compile and of our own walks
+_TITLE = re.compile(r"^#\s*@title\s+([^{]*)|^#\s*([\w./-]+\.py)\s*$")
+_EXCERPT = 80
+
+
+def inspect(files, mode=DEFINITIONS_MODE):
+    """{path: facts} for each relative path in `files` (.py or .ipynb)."""
+    out = {}
+    for path in files:
+        try:
+            out[path] = _facts(path, mode)
+        except (MemoryError, RecursionError):  # one huge file must not cost the others
+            out[path] = _unreadable("it is too large or too deeply nested to read within the grader's limits")
+    return out
+
+
+def _facts(path, mode):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _unreadable(f"it cannot be read as UTF-8 text ({type(exc).__name__})")
+    if path.endswith(".ipynb"):
+        try:
+            cells = _code_cells(text)
+        except ValueError as exc:
+            return _unreadable(str(exc))
+    else:
+        cells = [(1, text)]
+    notes, planned = [], []
+    for number, source in cells:
+        cell = _plan_cell(number, source, notes)
+        if cell is not None:
+            planned.append(cell)
+    _choose_statements(planned, mode, notes)
+    names = sorted({name for cell in planned for name in cell.pop("defined")})
+    for cell in planned:
+        del cell["tree"]
+    return {"kind": "ipynb" if path.endswith(".ipynb") else "py", "error": None, "names": names,
+            "cells": planned, "notes": notes}
+
+
+def _unreadable(reason):
+    return {"kind": "unreadable", "error": reason, "names": [], "cells": [], "notes": []}
+
+
+def _code_cells(text):
+    try:
+        notebook = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"it is not valid JSON ({str(exc)[:100]})") from None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError("it holds no list of cells (only nbformat 4 notebooks are read; save it again in Jupyter)")
+    out = []
+    for number, cell in enumerate(cells, start=1):  # numbered as the notebook shows them, markdown included
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if isinstance(source, str):
+            out.append((number, source))
+    return out
+
+
+def _note(what, cell, line=None, text="", names=()):
+    return {"what": what, "cell": cell, "line": line, "text": text[:_EXCERPT], "names": sorted(names)}
+
+
+def _first_line(source):
+    return next((line.strip() for line in source.splitlines() if line.strip()), "")
+
+
+def _plan_cell(number, source, notes):
+    """The cell with IPython-only lines blanked (`pass`, so line numbers stay) and its tree;
+    None, with a note, when it is not Python."""
+    first = _first_line(source)
+    title = _title(first)
+    if first.startswith("%%"):
+        notes.append(_note("cell_magic", number, text=first.split()[0]))
+        return None
+    lines = source.splitlines()
+    try:
+        tree = ast.parse(source)
+    except _PARSE_FAILURES:
+        for i, line in enumerate(lines):
+            if line.lstrip().startswith(("!", "%")):
+                notes.append(_note("ipython_line", number, i + 1, line.strip()))
+                lines[i] = line[:len(line) - len(line.lstrip())] + "pass"
+        source = "\n".join(lines) + "\n"
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            notes.append(_note("syntax_error", number, exc.lineno, exc.msg or ""))
+            return None
+        except _PARSE_FAILURES as exc:
+            notes.append(_note("not_python", number, text=type(exc).__name__))
+            return None
+    if _depth(tree) > _MAX_DEPTH:
+        notes.append(_note("too_deep", number))
+        return None
+    return {"number": number, "title": title, "source": source, "tree": tree, "statements": [],
+            "defined": {s.name for s in tree.body if isinstance(s, _DEFS)}}
+
+
+def _title(first):
+    """`#@title Optim.py` (Colab's form field) or a bare `# optim.py`: the file a pasted cell stands for."""
+    match = _TITLE.match(first)
+    if not match:
+        return None
+    return (match.group(1) or match.group(2) or "").strip() or None
+
+
+def _depth(tree):
+    deepest, stack = 0, [(tree, 1)]
+    while stack and deepest <= _MAX_DEPTH:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+# --- which statements run -----------------------------------------------------------------
+
+def _choose_statements(cells, mode, notes):
+    """Fills each cell's `statements`: [index in the cell's body, guarded]. In definitions mode,
+    imports (guarded: a notebook-only import such as google.colab must not stop the rest),
+    function and class definitions, and assignments of constant expressions (guarded: a name
+    they read may be set only by code that does not run); everything else is left out, and the
+    notes say what a kept definition needs that does not run, and which definitions run code
+    while being defined (decorators, default values, class bodies)."""
+    if mode != DEFINITIONS_MODE:
+        for cell in cells:
+            cell["statements"] = [[i, False] for i in range(len(cell["tree"].body))]
+        return
+    available = set(dir(builtins)) | {"__name__", "__file__"}
+    unrun = {}  # global name -> (cell, statement) of code that does not run here but would set it
+    kept = []
+    star_import = False  # `from m import *` binds names nobody can list without running it
+    for cell in cells:
+        for index, stmt in enumerate(cell["tree"].body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)) or _is_constant_assignment(stmt):
+                star_import |= isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
+                cell["statements"].append([index, True])
+            elif isinstance(stmt, _DEFS):
+                missing = _read_at_definition(stmt) - available
+                if missing and not star_import:
+                    notes.append(_note("needs_unrun_name", cell["number"], _line(stmt), _excerpt(stmt), missing))
+                    continue
+                cell["statements"].append([index, bool(missing)])  # guarded: the star import may provide them
+                kept.append((cell, stmt))
+                if _runs_code_when_defined(stmt):
+                    notes.append(_note("runs_when_defined", cell["number"], _line(stmt), _excerpt(stmt)))
+            else:
+                for name in _stored(stmt) - available:
+                    unrun.setdefault(name, (cell["number"], stmt))
+                continue
+            available |= _stored(stmt)
+    for cell, stmt in kept:
+        used = (_free_names(stmt) & set(unrun)) - available
+        for name in sorted(used):
+            number, setter = unrun[name]
+            notes.append(_note("needs_unrun_global", cell["number"], _line(stmt), _excerpt(stmt), names=[name]))
+            notes[-1]["setter"] = {"cell": number, "text": _excerpt(setter)}
+
+
+def _line(stmt):
+    """Where a statement starts as the student sees it: at its first decorator."""
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+
+
+def _excerpt(stmt):
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return f"def {stmt.name}"
+    if isinstance(stmt, ast.ClassDef):
+        return f"class {stmt.name}"
+    return ast.unparse(stmt).splitlines()[0][:_EXCERPT]
+
+
+def _is_constant_assignment(stmt):
+    if isinstance(stmt, ast.Assign):
+        return all(_is_name_target(t) for t in stmt.targets) and _is_constant(stmt.value)
+    if isinstance(stmt, ast.AnnAssign):
+        return isinstance(stmt.target, ast.Name) and stmt.value is not None and _is_constant(stmt.value)
+    return False
+
+
+def _is_name_target(node):
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_is_name_target(e) for e in node.elts)
+    return isinstance(node, ast.Name)
+
+
+def _is_constant(node):
+    """Literals and arithmetic on them, names, attributes (torch.float64), lambdas: nothing that calls."""
+    if node is None or isinstance(node, (ast.Constant, ast.Name, ast.Lambda)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _is_constant(node.value)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_is_constant(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(_is_constant(k) and _is_constant(v) for k, v in zip(node.keys, node.values))
+    if isinstance(node, ast.UnaryOp):
+        return _is_constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _is_constant(node.left) and _is_constant(node.right)
+    return False
+
+
+def _runs_code_when_defined(stmt):
+    """Whether defining `stmt` calls anything: a decorator, a default value, a class body."""
+    return any(isinstance(node, ast.Call) for node in _walk_outside_scopes(stmt))
+
+
+def _stored(stmt):
+    """Global names a top-level statement binds."""
+    if isinstance(stmt, _DEFS):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"}
+    return {n.id for n in _walk_outside_scopes(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _read_at_definition(stmt):
+    """Names a definition reads when it runs (decorators and defaults, not a def's body; a class's
+    body, less what the body itself binds)."""
+    loads = {n.id for n in _walk_outside_scopes(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if isinstance(stmt, ast.ClassDef):
+        loads -= {name for child in stmt.body for name in _stored(child)}
+    return loads
+
+
+def _walk_outside_scopes(node):
+    """ast.walk, minus the bodies of functions and lambdas (they run later, when called)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        parts = [*getattr(node, "decorator_list", []), *args.defaults, *[d for d in args.kw_defaults if d],
+                 *[a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.annotation],
+                 *([node.returns] if getattr(node, "returns", None) else [])]
+        for part in parts:
+            yield from _walk_outside_scopes(part)
+        return
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _walk_outside_scopes(child)
+
+
+def _free_names(stmt):
+    """Names a definition reads that nothing inside it binds: the globals it depends on."""
+    loads, stores = set(), set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name):
+            (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
+        elif isinstance(node, ast.arg):
+            stores.add(node.arg)
+    return loads - stores

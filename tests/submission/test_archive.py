@@ -1,0 +1,68 @@
+"""Uploaded archives cannot escape their folder, explode, or crash the grader."""
+
+import stat
+import zipfile
+
+import pytest
+
+from autograder.submission.archive import MAX_ZIP_FILES, SubmissionError, extract_zip
+
+
+def make_zip(path, entries):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries:
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["../evil.py", "/etc/evil.py", "a/../../evil.py"])
+def test_zip_entries_cannot_escape(tmp_path, name):
+    archive = make_zip(tmp_path / "bad.zip", [(name, "x")])
+    with pytest.raises(SubmissionError, match="outside the archive"):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "evil.py").exists()
+
+
+def test_zip_symlinks_are_refused(tmp_path):
+    archive = tmp_path / "link.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("conv1D.py")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(SubmissionError, match="link"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_zip_bomb_is_stopped_by_bytes_written(tmp_path, monkeypatch):
+    import autograder.submission.archive as archive
+    monkeypatch.setattr(archive, "MAX_ZIP_BYTES", 1_000_000)
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("conv1D.py", b"\0" * 5_000_000)  # compresses to a few kB
+    assert archive.stat().st_size < 50_000
+    with pytest.raises(SubmissionError, match="unpacks to more than"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_too_many_entries(tmp_path):
+    archive = make_zip(tmp_path / "many.zip", [(f"f{i}.txt", "") for i in range(MAX_ZIP_FILES + 1)])
+    with pytest.raises(SubmissionError, match="entries"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_not_a_zip(tmp_path):
+    fake = tmp_path / "fake.zip"
+    fake.write_text("not a zip")
+    with pytest.raises(SubmissionError, match="not a readable zip"):
+        extract_zip(fake, tmp_path / "out")
+
+
+@pytest.mark.parametrize("names", [
+    ["a/" * 3000 + "conv1D.py"],                # deeper than any path may be
+    ["b" * 300 + ".py"],                        # a longer name than the file system allows
+    ["conv1D.py", "conv1D.py/inner.py"],        # a file, then the same name as a folder
+])
+def test_unextractable_names_are_the_uploads_fault_not_the_graders(tmp_path, names):
+    archive = make_zip(tmp_path / "odd.zip", [(name, "x") for name in names])
+    with pytest.raises(SubmissionError, match="cannot extract|appears twice"):
+        extract_zip(archive, tmp_path / "out")

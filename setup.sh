@@ -28,3 +28,24 @@ if [ ! -f "$stamp" ]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+
+# The report's browser tests (tests/tools/test_report_page.py) open the page in Debian's Chromium,
+# driven through its chromedriver. Installed when missing and this machine can (root, apt-get);
+# elsewhere those tests skip and say why. A failed install does not stop the rest of the set-up:
+# grading needs no browser, and the browser tests then fail, naming what is missing.
+browser_packages=()
+command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || browser_packages+=(chromium-driver)
+if [ ${#browser_packages[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup.sh: installing ${browser_packages[*]} (Debian packages) for the report's browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    log=$(mktemp)
+    # The package lists may be empty on a fresh machine; another apt run may hold the lock for a while.
+    if ! { apt-get -qq -o DPkg::Lock::Timeout=300 update &&
+           apt-get -qq -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${browser_packages[@]}"
+         } >"$log" 2>&1; then
+        tail -n 5 "$log" >&2
+        echo "setup.sh: could not install ${browser_packages[*]}; the report's browser tests will fail" >&2
+    fi
+    rm -f "$log"
+fi

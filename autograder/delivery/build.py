@@ -44,7 +44,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same inputs give the sam
 # Parts of the package that neither a grading image nor a handout runs: building and exporting
 # (delivery/), the TA tools (tools/) and the commands that drive them.
 STAFF_ONLY = ("delivery/", "tools/", "commands/build.py", "commands/export_otter.py", "commands/regress.py",
-              "commands/batch.py", "commands/diff.py")
+              "commands/batch.py", "commands/diff.py", "commands/report.py")
 # What only a student's self-check uses.
 SELF_CHECK_ONLY = ("commands/check.py", "reporters/pytest_plugin.py")
 # What an Otter zip runs in Otter's kernel besides the handout's part.

@@ -25,6 +25,8 @@ class CaseResult(BaseModel):
     seconds: float = 0.0
     visibility: Visibility = "visible"
     peak_extra_memory_mb: float | None = None
+    # The library mutant whose output the student's matches on this case: the likely mistake.
+    diagnosis: str | None = None
 
 
 class GradeReport(BaseModel):

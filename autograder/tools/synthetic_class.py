@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Collection
 from itertools import cycle
 from pathlib import Path
 from typing import Literal
@@ -30,21 +31,22 @@ class SampleSubmission(BaseModel):
     origin: str  # the library entry it was made from, or what is wrong with it
 
 
-def make_sample_class(assignment: Assignment, dest: Path, *, size: int = 64,
-                      slow_mutants: bool = True) -> list[SampleSubmission]:
+def make_sample_class(assignment: Assignment, dest: Path, *, size: int = 64, slow_mutants: bool = True,
+                      mutants: Collection[str] | None = None) -> list[SampleSubmission]:
     """Writes at least `size` submissions into `dest`. `slow_mutants=False` leaves out mutants
-    that must time out: they mostly wait, which would blur a throughput figure."""
+    that must time out: they mostly wait, which would blur a throughput figure. `mutants`: only
+    these of the library's (all by default), for a class small enough for a quick test."""
     dest.mkdir(parents=True, exist_ok=True)
     files = assignment.spec.files
     made: list[SampleSubmission] = []
     library = load_library(assignment)
     with tempfile.TemporaryDirectory(prefix="autograder-class-") as tmp:
-        _add_all(assignment, library, Path(tmp), dest, files, made, size, slow_mutants)
+        _add_all(assignment, library, Path(tmp), dest, files, made, size, slow_mutants, mutants)
     return made
 
 
 def _add_all(assignment: Assignment, library: Library, sources: Path, dest: Path, files: list[str],
-             made: list[SampleSubmission], size: int, slow_mutants: bool) -> None:
+             made: list[SampleSubmission], size: int, slow_mutants: bool, mutants: Collection[str] | None) -> None:
     """`sources`: where each library entry is materialized once, to be copied or zipped as often as needed."""
 
     def add(sid: str, kind: Kind, origin: str, source: Path, form: str) -> None:
@@ -57,9 +59,12 @@ def _add_all(assignment: Assignment, library: Library, sources: Path, dest: Path
                     zf.write(path, folder + path.relative_to(source).as_posix())
         made.append(SampleSubmission(id=sid, kind=kind, origin=origin))
 
+    unknown = set(mutants or ()) - {m.name for m in library.mutants}
+    if unknown:
+        raise ValueError(f"no such mutant in {assignment.name}'s library: {', '.join(sorted(unknown))}")
     for m in library.mutants:
         slow = "timeout" in m.outcomes
-        if slow and not slow_mutants:
+        if (slow and not slow_mutants) or (mutants is not None and m.name not in mutants):
             continue
         folder = materialize(assignment, m, sources / "mutants")
         for form in ("folder",) if slow else ("folder", "nested_zip"):

@@ -44,6 +44,14 @@ def test_the_generated_class_holds_every_kind_of_submission(sample):
     assert {"hangs_when_r_is_1", "crashes_process", "memory_blowup"} <= origins
 
 
+def test_a_class_can_hold_only_some_mutants(tmp_path):
+    made = make_sample_class(load_assignment("conv1d"), tmp_path / "a", size=0, mutants=["wrong_adjoint"])
+    assert [s.id for s in made if s.kind == "mutant"] == ["mutant_wrong_adjoint_folder",
+                                                           "mutant_wrong_adjoint_nested_zip"]
+    with pytest.raises(ValueError, match="^no such mutant in conv1d's library: not_a_mutant$"):
+        make_sample_class(load_assignment("conv1d"), tmp_path / "b", mutants=["wrong_adjoint", "not_a_mutant"])
+
+
 def test_local_batch_grades_each_submission_as_it_deserves(sample, local_run):
     result, out = local_run
     assert result.returncode == 0, result.stdout + result.stderr

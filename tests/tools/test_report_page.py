@@ -122,7 +122,7 @@ def test_the_page_of_a_real_batch_loads_and_holds_the_class_numbers(browser, cla
     faults = {row[0]: row for row in cells(browser, "case-fault-table")}
     for broken in ("broken_syntax", _shown(HOSTILE_ID)):
         assert faults[broken][1:3] == ["all 20", "20 error"]
-        assert faults[broken][3].startswith("your code could not be imported: `SyntaxError")
+        assert faults[broken][3].startswith("`conv1D.py` could not be imported, so this case could not run: `SyntaxError")
     for form in ("folder", "nested_zip"):
         crashed = [c.number for c in reports[f"mutant_crashes_process_{form}"].cases if c.outcome == "crashed"]
         assert len(crashed) >= 7 and faults[f"mutant_crashes_process_{form}"][1:3] == [", ".join(crashed),

@@ -1,8 +1,13 @@
 """Grades numerical homework against reference implementations, in isolated student processes.
 
-The public API of an assignment's staff checks (checks.py):
+For students, in a notebook cell of the handout's folder (notebook_check.py):
 
-    from autograder import Verdict, check, describe, not_implemented
+    import autograder
+    autograder.check("conv1d")             # or autograder.check("conv1d", "forward"), or autograder.check()
+
+For staff, the public API of an assignment's property checks (checks.py):
+
+    from autograder import Verdict, describe, not_implemented, property_check
 
 Imported on first use, so that `python -m autograder` starts without loading numpy.
 """
@@ -12,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Verdict", "check", "describe", "not_implemented"]
+__all__ = ["Verdict", "check", "describe", "not_implemented", "property_check"]
 
 _PUBLIC = {"Verdict": "judging.verdict", "describe": "judging.verdict", "not_implemented": "judging.verdict",
-           "check": "judging.checks"}
+           "property_check": "judging.checks", "check": "notebook_check"}
 
 
 def __getattr__(name: str) -> Any:

@@ -22,24 +22,31 @@ from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
 from .spec.cases import generate_inputs, select_cases
+from .spec.loader import SpecError
 from .submission.staging import SubmissionError, module_name, stage
 
 
 def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
-          started: StartedWorker | None = None) -> GradeReport:
+          started: StartedWorker | None = None, problem: str | None = None) -> GradeReport:
     """`started`: a worker started earlier (`spawn.start`) to use first; it is discarded if the
-    submission never gets to run."""
+    submission never gets to run. `problem`: grade that problem's cases only."""
     try:
-        return _grade(assignment, upload, visible_only, started)
+        return _grade(assignment, upload, visible_only, started, problem)
     finally:
         if started is not None:
             started.discard()
 
 
-def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: StartedWorker | None) -> GradeReport:
+def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: StartedWorker | None,
+           problem: str | None) -> GradeReport:
     start = time.monotonic()
     spec = assignment.spec
     cases = select_cases(assignment, visible_only)
+    if problem is not None:
+        names = [p.name for p in spec.problems]
+        if problem not in names:
+            raise SpecError(f"{assignment.name} has no problem {problem!r}; its problems: {', '.join(names)}")
+        cases = [c for c in cases if c.problem == problem]
     inputs = {c.id: generate_inputs(c) for c in cases}
     expected = expected_outputs(assignment, cases, inputs)
     checks = load_checks(assignment)

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from autograder import check, not_implemented
+from autograder import not_implemented, property_check
 
 
-@check
+@property_check
 def adjoint(actual, *, expected, inputs, params, rtol=1e-9):
     """<A x, y> must equal <x, A^T y>, whatever the values of A x and A^T y are."""
     if not isinstance(actual, (tuple, list)) or len(actual) != 2:

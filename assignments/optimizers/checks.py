@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import Verdict, check, describe, not_implemented
+from autograder import Verdict, describe, not_implemented, property_check
 
 FALSE_FAILURE_BUDGET = 1e-6  # per statistical case, for a correct implementation
 TESTS_PER_LAYER = 3  # mean, variance, Gaussian shape
@@ -90,7 +90,7 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 - half_erfc, half_erfc)
 
 
-@check
+@property_check
 def he_weights(actual: Any, *, expected: Any, inputs: dict, params: dict) -> str | Verdict | None:
     """Every W_l ~ N(0, 2 / fan_in) entrywise, fan_in = dims[l-1] (the layer's number of inputs)."""
     dims = [int(d) for d in inputs["dims"]]
@@ -105,7 +105,7 @@ def he_weights(actual: Any, *, expected: Any, inputs: dict, params: dict) -> str
     return _gaussian_weights(actual, layers, inputs["dtype"], "sqrt(2 / fan_in)")
 
 
-@check
+@property_check
 def random_weights(actual: Any, *, expected: Any, inputs: dict, params: dict) -> str | Verdict | None:
     """Every W_l ~ N(0, weight_scale^2) entrywise."""
     dims = [int(d) for d in inputs["dims"]]
@@ -115,7 +115,7 @@ def random_weights(actual: Any, *, expected: Any, inputs: dict, params: dict) ->
     return _gaussian_weights(actual, layers, inputs["dtype"], "weight_scale")
 
 
-@check
+@property_check
 def reproducible(actual: Any, *, expected: Any, inputs: dict, params: dict) -> str | Verdict | None:
     """(params after seed s, params after seed s again, params after seed s + 1)."""
     if actual is None:

@@ -13,6 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assignment")
     parser.add_argument("submission", type=Path, nargs="?", default=Path("."),
                         help="your folder, .py or .zip (default: the current folder)")
+    parser.add_argument("--problem", default=None, help="check this problem only")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON (what autograder.check reads)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,10 +32,11 @@ def _check(args: argparse.Namespace, started: spawn.StartedWorker) -> int:
     from ..spec.assignment import load_assignment
     from ..spec.loader import SpecError
     try:
-        report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started)
+        report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started,
+                       problem=args.problem)
     except SpecError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
-    print(format_report(report))
+    print(report.model_dump_json() if args.json else format_report(report))
     ok = report.status == "completed" and all(c.outcome == "passed" for c in report.cases)
     return 0 if ok else 1

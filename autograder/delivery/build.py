@@ -9,12 +9,13 @@ of this package they use (`shipped_package_files`): staff and TA tools stay home
     requirements.txt             pinned from requirements.lock: what grading needs, nothing else
     autograder/                  the grading engine
     course/assignments/NAME/     spec, harness, checks, expected_values.json
-    course/student_template/NAME/  the template's support files (those students do not edit)
+    course/student_template/NAME/  the template, which also stands in for a graded file an upload lacks
 
 `NAME-student.zip` (unzipped anywhere by a student):
-    the template files, README.md, requirements.txt, conftest.py (the pytest plugin),
+    the template files, README.md, requirements.txt, requirements-notebook.txt (for Colab),
+    conftest.py (the pytest plugin),
     autograder/ (the engine and the self-checks), assignments/NAME/ with the visible cases only
-    and their expected values, student_template/NAME/ with the support files.
+    and their expected values, student_template/NAME/ with the untouched template.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from .requirements import (DEFAULT_LOCK, BuildError, needed_distributions, pinne
                            python_version)
 
 TEMPLATES = Path(__file__).resolve().parent / "gradescope"
-SELF_CHECK_PACKAGES = ("pytest",)  # the handout's second self-check
+SELF_CHECK_PACKAGES = ("pytest", "markdown-it-py")  # the pytest self-check; the notebook check's HTML view
+NOTEBOOK_REQUIREMENTS = "requirements-notebook.txt"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same inputs give the same zip
 
 # Parts of the package that neither a grading image nor a handout runs: building and exporting
@@ -46,7 +48,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same inputs give the sam
 STAFF_ONLY = ("delivery/", "tools/", "commands/build.py", "commands/export_otter.py", "commands/regress.py",
               "commands/batch.py", "commands/diff.py", "commands/report.py")
 # What only a student's self-check uses.
-SELF_CHECK_ONLY = ("commands/check.py", "reporters/pytest_plugin.py")
+SELF_CHECK_ONLY = ("commands/check.py", "reporters/pytest_plugin.py", "notebook_check.py")
 # What an Otter zip runs in Otter's kernel besides the handout's part.
 OTTER_RUNTIME = ("delivery/__init__.py", "delivery/otter_runtime.py")
 Audience = Literal["gradescope", "handout", "otter"]
@@ -108,6 +110,7 @@ def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -
         student_requirements = pinned_requirements(needs.distributions + list(SELF_CHECK_PACKAGES), lock,
                                                    cpu_builds=False)
         (handout / "requirements.txt").write_text("\n".join(student_requirements) + "\n")
+        (handout / NOTEBOOK_REQUIREMENTS).write_text(_notebook_requirements(needs.distributions))
         (handout / "conftest.py").write_text(_CONFTEST)
         (handout / "README.md").write_text(_readme(assignment, python_version()))
         student = _write_zip(out_dir / student_zip_name(assignment.name), handout)
@@ -130,7 +133,7 @@ def _write_course(assignment: Assignment, root: Path, values: dict, *, visible_o
     for name in (assignment.spec.harness, assignment.spec.checks):
         if name is not None:
             shutil.copyfile(assignment.dir / name, spec_dir / name)
-    copy_tree(assignment.template_dir, root / "student_template" / assignment.name, skip=assignment.spec.files)
+    copy_tree(assignment.template_dir, root / "student_template" / assignment.name)
     copied = load_assignment(assignment.name, root=root)
     write_shipped(copied, select_cases(copied), values, spec_dir)
 
@@ -185,6 +188,14 @@ from autograder.reporters.pytest_plugin import pytest_collect_file  # noqa: F401
 '''
 
 
+def _notebook_requirements(distributions: list[str]) -> str:
+    """For an existing notebook environment (Colab): names without pins, so that what it has stays;
+    pip adds only what is missing."""
+    names = sorted({*distributions, *SELF_CHECK_PACKAGES} - {"pytest"})
+    return ("# What the notebook self-check needs; pip keeps the versions your environment has.\n"
+            + "".join(f"{name}\n" for name in names))
+
+
 def _readme(assignment: Assignment, python: str) -> str:
     spec = assignment.spec
     files = ", ".join(f"`{f}`" for f in spec.files)
@@ -203,6 +214,33 @@ Both run your code the way Gradescope does (a separate process, the same time an
 limits, the same inputs) and print the same message for each case Gradescope will show you.
 Gradescope also runs cases that are not visible here, so passing every case here does not
 guarantee full marks. On Gradescope, upload {files} (a zip or the files themselves).
+
+## In your notebook
+
+In a cell of a notebook in this folder (Jupyter, VS Code or Colab):
+
+```python
+import autograder
+autograder.check()                       # every visible case
+autograder.check("{spec.name}", "{spec.problems[0].name}")   # one problem
+```
+
+It checks what you have right now: {files} if you edited and saved it here, otherwise the code
+your notebook's cells ran, in the order you ran them (their imports, functions, classes and
+constants; loops and training do not run again). There is no need to save first. It shows the
+table and the messages `python -m autograder check` prints, and returns them
+(`.score`, `.max_score`, `.passed`, `.cases`).
+
+- **Jupyter or VS Code on your machine:** make the venv above the notebook's kernel
+  (`python -m pip install ipykernel` in it, once), and open the notebook from this folder.
+- **Colab:** upload `{assignment.name}-student.zip` (Files panel, or your Drive), then run once per
+  session:
+
+  ```python
+  !unzip -oq /content/{assignment.name}-student.zip -d /content/{assignment.name}
+  %cd /content/{assignment.name}
+  %pip install -q -r requirements-notebook.txt
+  ```
 
 `autograder/`, `assignments/` and `student_template/` make up the self-check; leave them as they are.
 """

@@ -1,7 +1,7 @@
-"""Staff property checks: functions in an assignment's checks.py, marked with `@check`, that
+"""Staff property checks: functions in an assignment's checks.py, marked with `@property_check`, that
 judge a returned value by what it must satisfy rather than by equality with the reference.
 
-The contract (docs/authoring.md): `@check def name(actual, *, expected, inputs, params, **options)`,
+The contract (docs/authoring.md): `@property_check def name(actual, *, expected, inputs, params, **options)`,
 called in the grader with the student's decoded output, the reference's output, the case's
 inputs and params, and the comparator's `options` from the spec. It returns None when the
 output is right, a message for the student when it is wrong, or a `Verdict` (for instance
@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _MARK = "__autograder_check__"
 
 
-def check(function: F) -> F:
+def property_check(function: F) -> F:
     """Marks a function of checks.py as a check the spec may name (`compare: {kind: check, function: NAME}`)."""
     setattr(function, _MARK, True)
     return function

@@ -7,9 +7,10 @@ every assignment.
 Each grading is a separate `autograder grade` process (`grading_process`), several at a time.
 The rules, enforced here: the reference and every solution get full marks and a positive
 total; the template gets zero with every case "not implemented"; every mutant fails the cases
-its `must_fail` names and passes the others (but `may_fail`), never with full marks, and with
-an outcome from its `outcomes` when those are given; and the library holds at least
-MIN_MUTANTS mutants, so that an assignment cannot pass regress by having no known mistakes.
+its `must_fail` names and passes the others (but `may_fail`), never with full marks unless what
+it fails is worth 0 points (an optional part), and with an outcome from its `outcomes` when
+those are given; and the library holds at least MIN_MUTANTS mutants, so that an assignment
+cannot pass regress by having no known mistakes.
 """
 
 from __future__ import annotations
@@ -115,13 +116,19 @@ def _judge(target: _Target, outcome: GradingOutcome) -> RegressEntry:
         problems = _template_failures(report)
     else:
         problems = expectation_failures(target.mutant, report)
-        if not problems and target.kind == "mutant" and report.score >= report.max_score:
+        if not problems and target.kind == "mutant" and report.score >= report.max_score and not _fails_optional(report):
             problems = ["full marks, but a mutant must lose points"]
         if not problems and target.kind != "mutant" and report.max_score <= 0:
             problems = ["no points to earn: the spec's cases are worth 0"]
     return RegressEntry(kind=target.kind, name=target.name, expects=_expects(target), status=outcome.status,
                         score=report.score if report else None, max_score=report.max_score if report else None,
                         problems=problems, report=report, seconds=outcome.seconds)
+
+
+def _fails_optional(report: GradeReport) -> bool:
+    """Whether a case worth 0 points failed: a mistake in an optional part (e.g. RMSProp in the
+    optimizers homework) costs nothing, and its failed cases are what shows it was caught."""
+    return any(c.outcome != "passed" and c.points == 0 for c in report.cases)
 
 
 def _template_failures(report: GradeReport) -> list[str]:

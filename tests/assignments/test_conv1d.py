@@ -83,3 +83,12 @@ def test_missing_file_is_a_submission_error(tmp_path):
     assert report.status == "submission_error"
     assert "conv1D.py" in report.message
     assert report.score == 0 and len(report.cases) > 0
+
+
+def test_window_written_for_r_3_fails_every_other_filter_length_with_its_own_line():
+    cases = by_id(grade(A, library_folder("conv1d", "window_hard_coded_r3")))
+    c = cases["forward/random[n=8,r=1]"]
+    assert c.outcome == "error" and "size 3 is different from 1" in c.message
+    assert "vector[i:i + 3]" in c.message  # the student's own line, in their traceback
+    assert cases["forward/random[n=20,r=3]"].outcome == "passed"
+    assert cases["gradient_descent/final_objective"].outcome == "passed"  # the driver uses r = 3

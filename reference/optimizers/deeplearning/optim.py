@@ -1,30 +1,20 @@
 """
-This file implements various first-order update rules that are commonly used for
-training neural networks. Each update rule accepts current weights and the
-gradient of the loss with respect to those weights and produces the next set of
-weights. Each update rule has the same interface:
+First-order update rules for training neural networks.
 
-def update(w, dw, config=None):
+Every rule has the same signature:
 
-Inputs:
-  - w: A numpy array giving the current weights.
-  - dw: A numpy array of the same shape as w giving the gradient of the
-    loss with respect to w.
-  - config: A dictionary containing hyperparameter values such as learning rate,
-    momentum, etc. If the update rule requires caching values over many
-    iterations, then config will also hold these cached values.
+    next_w, config = rule(w, dw, config=None)
 
-Returns:
-  - next_w: The next point after the update.
-  - config: The config dictionary to be passed to the next iteration of the
-    update rule.
+- w: numpy array, the current weights.
+- dw: numpy array of the same shape, the gradient of the loss with respect to w.
+- config: dict of hyper-parameters (learning rate, momentum, ...) and of the state a rule carries
+  from one call to the next (velocity, cache, moments). None means "all defaults, no state yet".
 
-NOTE: For most update rules, the default learning rate will probably not perform
-well; however the default values of the other hyperparameters should work well
-for a variety of different problems.
+A rule returns the new weights and the config to pass to its next call. It may update w in place
+and return it as next_w.
 
-For efficiency, update rules may perform in-place updates, mutating w and
-setting next_w equal to w.
+Hyper-parameters that are not given take the defaults set with config.setdefault below. The
+default learning rates are a starting point, not a tuned value.
 """
 
 import numpy as np
@@ -32,107 +22,86 @@ import numpy as np
 
 def sgd(w, dw, config=None):
     """
-    Performs vanilla stochastic gradient descent.
+    Plain stochastic gradient descent: next_w = w - learning_rate * dw.
 
-    config format:
-    - learning_rate: Scalar learning rate.
+    config:
+    - learning_rate: step size (default 1e-2).
     """
     if config is None:
         config = {}
-    config.setdefault('learning_rate', 1e-2)
+    config.setdefault("learning_rate", 1e-2)
 
-    next_w = None
-    ###########################################################################
-    # TODO: Implement the vanilla stochastic gradient descent update formula. #
-    ###########################################################################
-    w -= config['learning_rate'] * dw
-    next_w = w
-    ###########################################################################
-    #                             END OF YOUR CODE                            #
-    ###########################################################################
-
-    return next_w, config
+    w -= config["learning_rate"] * dw
+    return w, config
 
 
 def sgd_momentum(w, dw, config=None):
     """
-    Performs stochastic gradient descent with momentum:
+    Stochastic gradient descent with momentum:
 
         v = momentum * v + dw
         next_w = w - learning_rate * v
 
-    config format:
-    - learning_rate: Scalar learning rate.
-    - momentum: Scalar between 0 and 1 giving the momentum value.
-      Setting momentum = 0 reduces to sgd.
-    - velocity: A numpy array of the same shape as w and dw used to store a
-      moving average of the gradients.
+    config:
+    - learning_rate: step size (default 1e-2).
+    - momentum: how much of the previous velocity is kept, between 0 and 1 (default 0.9);
+      momentum = 0 is plain sgd.
+    - velocity: array shaped like w, the running velocity (zeros on the first call).
     """
     if config is None:
         config = {}
-    config.setdefault('learning_rate', 1e-2)
-    config.setdefault('momentum', 0.9)
-    v = config.get('velocity', np.zeros_like(w))
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity", np.zeros_like(w))
 
     next_w = None
-    ###########################################################################
-    # TODO: Implement the momentum update formula. Store the updated value in #
-    # the next_w variable. You should also use and update the velocity v.     #
-    ###########################################################################
-    v = config['momentum'] * v + dw
-    next_w = w - config['learning_rate'] * v
-    ###########################################################################
-    #                             END OF YOUR CODE                            #
-    ###########################################################################
-    config['velocity'] = v
+    # TODO: update the velocity v with the new gradient, then step from w along the
+    # velocity; put the new weights in next_w. The code below stores v in config.
+    v = config["momentum"] * v + dw
+    next_w = w - config["learning_rate"] * v
+    # END TODO
+    config["velocity"] = v
 
     return next_w, config
 
 
 def rmsprop(w, dw, config=None):
     """
-    Uses the RMSProp update rule, which uses a moving average of squared
-    gradient values to set adaptive per-parameter learning rates:
+    RMSProp (OPTIONAL): a running average of squared gradients scales the step of each entry:
 
         cache = decay_rate * cache + (1 - decay_rate) * dw**2
         next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)
 
-    config format:
-    - learning_rate: Scalar learning rate.
-    - decay_rate: Scalar between 0 and 1 giving the decay rate for the squared
-      gradient cache.
-    - epsilon: Small scalar used for smoothing to avoid dividing by zero.
-    - cache: Moving average of second moments of gradients.
+    config:
+    - learning_rate: step size (default 1e-2).
+    - decay_rate: how much of the previous cache is kept, between 0 and 1 (default 0.99).
+    - epsilon: small number that keeps the division finite (default 1e-8).
+    - cache: array shaped like w, the running average of dw**2 (zeros on the first call).
     """
     if config is None:
         config = {}
-    config.setdefault('learning_rate', 1e-2)
-    config.setdefault('decay_rate', 0.99)
-    config.setdefault('epsilon', 1e-8)
-    config.setdefault('cache', np.zeros_like(w))
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("cache", np.zeros_like(w))
 
     next_w = None
-    ###########################################################################
-    # TODO: Implement the RMSprop update formula, storing the next value of w #
-    # in the next_w variable. Don't forget to update cache value stored in    #
-    # config['cache'].                                                        #
-    ###########################################################################
-    decay = config['decay_rate']
-    cache = decay * config['cache'] + (1 - decay) * dw ** 2
-    next_w = w - config['learning_rate'] * dw / (np.sqrt(cache) + config['epsilon'])
-    config['cache'] = cache
-    ###########################################################################
-    #                             END OF YOUR CODE                            #
-    ###########################################################################
+    # TODO: update the cache, take the step into next_w, and store the new cache in
+    # config["cache"] for the next call.
+    decay = config["decay_rate"]
+    cache = decay * config["cache"] + (1 - decay) * dw**2
+    next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
+    config["cache"] = cache
+    # END TODO
 
     return next_w, config
 
 
 def adam(w, dw, config=None):
     """
-    Uses the Adam update rule, which incorporates moving averages of both the
-    gradient and its square and a bias correction term. The step counter t is
-    incremented first, so the first update uses t = 1:
+    Adam: running averages of the gradient (m) and of its square (v), corrected for their
+    start at zero. The step counter t is incremented before it is used, so the first call
+    uses t = 1:
 
         t = t + 1
         m = beta1 * m + (1 - beta1) * dw
@@ -141,41 +110,35 @@ def adam(w, dw, config=None):
         vt = v / (1 - beta2**t)
         next_w = w - learning_rate * mt / (sqrt(vt) + epsilon)
 
-    config format:
-    - learning_rate: Scalar learning rate.
-    - beta1: Decay rate for moving average of first moment of gradient.
-    - beta2: Decay rate for moving average of second moment of gradient.
-    - epsilon: Small scalar used for smoothing to avoid dividing by zero.
-    - m: Moving average of gradient.
-    - v: Moving average of squared gradient.
-    - t: Iteration number.
+    config:
+    - learning_rate: step size (default 1e-3).
+    - beta1: how much of the previous m is kept (default 0.9).
+    - beta2: how much of the previous v is kept (default 0.999).
+    - epsilon: small number that keeps the division finite (default 1e-8).
+    - m, v: arrays shaped like w (zeros on the first call).
+    - t: number of calls so far (0 on the first call).
     """
     if config is None:
         config = {}
-    config.setdefault('learning_rate', 1e-3)
-    config.setdefault('beta1', 0.9)
-    config.setdefault('beta2', 0.999)
-    config.setdefault('epsilon', 1e-8)
-    config.setdefault('m', np.zeros_like(w))
-    config.setdefault('v', np.zeros_like(w))
-    config.setdefault('t', 0)
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config.setdefault("t", 0)
 
     next_w = None
-    ###########################################################################
-    # TODO: Implement the Adam update formula, storing the next value of w in #
-    # the next_w variable. Don't forget to update the m, v, and t variables   #
-    # stored in config.                                                       #
-    ###########################################################################
-    beta1, beta2 = config['beta1'], config['beta2']
-    t = config['t'] + 1
-    m = beta1 * config['m'] + (1 - beta1) * dw
-    v = beta2 * config['v'] + (1 - beta2) * dw ** 2
-    mt = m / (1 - beta1 ** t)
-    vt = v / (1 - beta2 ** t)
-    next_w = w - config['learning_rate'] * mt / (np.sqrt(vt) + config['epsilon'])
-    config['m'], config['v'], config['t'] = m, v, t
-    ###########################################################################
-    #                             END OF YOUR CODE                            #
-    ###########################################################################
+    # TODO: take one Adam step into next_w, and store the new m, v and t in config (the
+    # moving averages m and v, not their corrected versions).
+    beta1, beta2 = config["beta1"], config["beta2"]
+    t = config["t"] + 1
+    m = beta1 * config["m"] + (1 - beta1) * dw
+    v = beta2 * config["v"] + (1 - beta2) * dw**2
+    mt = m / (1 - beta1**t)
+    vt = v / (1 - beta2**t)
+    next_w = w - config["learning_rate"] * mt / (np.sqrt(vt) + config["epsilon"])
+    config["m"], config["v"], config["t"] = m, v, t
+    # END TODO
 
     return next_w, config

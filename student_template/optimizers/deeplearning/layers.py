@@ -26,25 +26,6 @@ def relu_backward(dout, cache):
     return dout * (cache > 0)
 
 
-def dropout_forward(x, dropout_param):
-    """Inverted dropout: in 'train' mode each unit is zeroed with probability p and the survivors
-    are scaled by 1 / (1 - p), so 'test' mode is the identity."""
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
-    if mode == "train":
-        mask = (np.random.rand(*x.shape) >= p) / (1 - p)
-        return (x * mask).astype(x.dtype, copy=False), (dropout_param, mask)
-    return x, (dropout_param, None)
-
-
-def dropout_backward(dout, cache):
-    dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        return dout * mask
-    return dout
-
-
 def softmax_loss(x, y):
     """x: (N, C) class scores; y: (N,) labels in [0, C). Returns (mean cross-entropy, dx)."""
     shifted = x - x.max(axis=1, keepdims=True)

@@ -1,18 +1,17 @@
 import numpy as np
 
 from ..layer_utils import affine_relu_backward, affine_relu_forward
-from ..layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
+from ..layers import affine_backward, affine_forward, softmax_loss
 
 
 class FullyConnectedNet(object):
     """
-    A fully-connected neural network with an arbitrary number of hidden layers, ReLU
-    nonlinearities and a softmax loss. For a network with L layers the architecture is
+    A fully-connected network with ReLU hidden layers and a softmax loss:
 
-    {affine - relu - [dropout]} x (L - 1) - affine - softmax
+        {affine - relu} x (L - 1) - affine - softmax
 
-    Learnable parameters live in self.params: W1..WL, where Wi has shape (dims[i-1], dims[i]),
-    and b1..bL, where bi has shape (dims[i],), with dims = [input_dim, *hidden_dims, num_classes].
+    With dims = [input_dim, *hidden_dims, num_classes], self.params holds the weights
+    W1..WL, Wi of shape (dims[i-1], dims[i]), and the biases b1..bL, bi of shape (dims[i],).
     """
 
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout=0,
@@ -20,107 +19,79 @@ class FullyConnectedNet(object):
                  initialization='random'):
         """
         Inputs:
-        - hidden_dims: A list of integers giving the size of each hidden layer.
-        - input_dim: An integer giving the size of the input.
-        - num_classes: An integer giving the number of classes to classify.
-        - dropout: Scalar between 0 and 1: the probability of dropping a hidden unit.
-          If dropout=0 then the network does not use dropout at all.
-        - use_batchnorm: Not part of this homework; must stay False.
-        - reg: Scalar giving L2 regularization strength.
-        - weight_scale: Scalar giving the standard deviation for random initialization
-          of the weights ('random' only).
-        - dtype: A numpy datatype object; all computations will be performed using
-          this datatype. float32 is faster but less accurate, so you should use
-          float64 for numeric gradient checking.
-        - seed: If not None, then pass this random seed to the dropout layers.
-        - initialization: 'random', 'he' or 'zero'.
+        - hidden_dims: list of the sizes of the hidden layers.
+        - input_dim: size of one input.
+        - num_classes: number of classes.
+        - dropout, use_batchnorm: not part of this homework; must stay 0 and False.
+        - reg: strength of the L2 regularization.
+        - weight_scale: standard deviation of the weights for initialization='random'.
+        - dtype: numpy dtype of every parameter (float32 is faster; use float64 for
+          numeric gradient checks).
+        - seed: unused here (it seeds dropout in the full version of this network).
+        - initialization: 'random' (N(0, weight_scale^2) weights), 'he' (He initialization)
+          or 'zero' (all-zero weights). The biases start at zero in every case.
         """
-        if use_batchnorm:
-            raise ValueError("batch normalization is not part of this homework: use use_batchnorm=False")
-        self.use_dropout = dropout > 0
+        if dropout != 0 or use_batchnorm:
+            raise ValueError("dropout and batch normalization are not part of this homework: "
+                             "use dropout=0 and use_batchnorm=False")
+        if initialization not in ('random', 'he', 'zero'):
+            raise ValueError(f"unknown initialization {initialization!r}: use 'random', 'he' or 'zero'")
         self.reg = reg
         self.num_layers = 1 + len(hidden_dims)
         self.dtype = dtype
         self.params = {}
 
-        dims = np.hstack((input_dim, hidden_dims, num_classes)).astype(int)
+        dims = [input_dim, *hidden_dims, num_classes]
         for i in range(self.num_layers):
-            ############################################################################
-            # TODO: Initialize the weights W{i+1}, of shape (dims[i], dims[i+1]), and  #
-            # the biases b{i+1}, of shape (dims[i+1],), of every layer:                #
-            #   'random': W from a Gaussian with standard deviation weight_scale;      #
-            #   'he':     W from a Gaussian with standard deviation sqrt(2 / fan_in),  #
-            #             where fan_in is the number of inputs of the layer;           #
-            #   'zero':   W all zeros.                                                 #
-            # The biases are zero in every case. Draw with np.random so that           #
-            # np.random.seed makes the network reproducible.                           #
-            ############################################################################
-            fan_in, fan_out = dims[i], dims[i + 1]
+            # W{i+1} maps the dims[i] outputs of the previous layer to dims[i+1] outputs. Every
+            # weight is drawn from the global np.random stream, so np.random.seed makes the
+            # network reproducible.
             if initialization == 'random':
-                W = weight_scale * np.random.randn(fan_in, fan_out)
+                W = np.random.randn(dims[i], dims[i + 1]) * weight_scale
             elif initialization == 'he':
-                W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)
-            elif initialization == 'zero':
-                W = np.zeros((fan_in, fan_out))
-            else:
-                raise ValueError(f"unknown initialization {initialization!r}: use 'random', 'he' or 'zero'")
-            b = np.zeros(fan_out)
-            ############################################################################
-            #                             END OF YOUR CODE                             #
-            ############################################################################
+                # TODO: He initialization for a ReLU network: W of shape (dims[i], dims[i+1])
+                # with independent Gaussian entries of mean 0 and variance 2 / fan_in, where
+                # fan_in is the number of inputs of this layer.
+                W = np.random.randn(dims[i], dims[i + 1]) * np.sqrt(2 / dims[i])
+                # END TODO
+            else:  # 'zero'
+                # TODO: W of shape (dims[i], dims[i+1]), all zeros.
+                W = np.zeros((dims[i], dims[i + 1]))
+                # END TODO
             self.params['W%d' % (i + 1)] = W
-            self.params['b%d' % (i + 1)] = b
+            self.params['b%d' % (i + 1)] = np.zeros(dims[i + 1])
 
-        # Cast all parameters to the correct datatype.
+        # Every parameter gets the network's dtype.
         for k, v in self.params.items():
             self.params[k] = v.astype(dtype)
 
-        self.dropout_param = {}
-        if self.use_dropout:
-            self.dropout_param = {'mode': 'train', 'p': dropout}
-            if seed is not None:
-                self.dropout_param['seed'] = seed
-
     def loss(self, X, y=None):
         """
-        Compute loss and gradient for the fully-connected net.
-
         Inputs:
-        - X: Array of input data of shape (N, d_1, ..., d_k).
-        - y: Array of labels, of shape (N,). y[i] gives the label for X[i].
+        - X: inputs, of shape (N, d_1, ..., d_k) with d_1 * ... * d_k = input_dim.
+        - y: labels, of shape (N,), y[i] in [0, num_classes).
 
-        Returns:
-        If y is None, the class scores, of shape (N, C). Otherwise (loss, grads), where grads[k]
-        is the gradient of the loss with respect to self.params[k].
+        Returns the class scores, of shape (N, num_classes), when y is None; otherwise
+        (loss, grads), grads[k] being the gradient of the loss with respect to self.params[k].
         """
         X = X.astype(self.dtype)
-        mode = 'test' if y is None else 'train'
-        if self.use_dropout:
-            self.dropout_param['mode'] = mode
-
         caches = []
         out = X
         for i in range(1, self.num_layers):
             out, cache = affine_relu_forward(out, self.params['W%d' % i], self.params['b%d' % i])
-            dropout_cache = None
-            if self.use_dropout:
-                out, dropout_cache = dropout_forward(out, self.dropout_param)
-            caches.append((cache, dropout_cache))
+            caches.append(cache)
         L = self.num_layers
         scores, last_cache = affine_forward(out, self.params['W%d' % L], self.params['b%d' % L])
-
-        if mode == 'test':
+        if y is None:
             return scores
 
         loss, dout = softmax_loss(scores, y)
         grads = {}
         dout, grads['W%d' % L], grads['b%d' % L] = affine_backward(dout, last_cache)
         for i in range(L - 1, 0, -1):
-            cache, dropout_cache = caches[i - 1]
-            if self.use_dropout:
-                dout = dropout_backward(dout, dropout_cache)
-            dout, grads['W%d' % i], grads['b%d' % i] = affine_relu_backward(dout, cache)
+            dout, grads['W%d' % i], grads['b%d' % i] = affine_relu_backward(dout, caches[i - 1])
 
+        # L2 regularization of the weights, with a factor 0.5 so that its gradient is reg * W.
         for i in range(1, L + 1):
             W = self.params['W%d' % i]
             loss += 0.5 * self.reg * np.sum(W * W)

@@ -54,7 +54,9 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
             return case_result(case, "error", f"{code_span(err.module)} could not be imported, so this case could not "
                                               f"run: {code_span(f'{err.type}: {err.message}')}{trace}", outcome)
         if err.type == "NotImplementedError":
-            return case_result(case, "not_implemented", "raised NotImplementedError: not implemented yet.", outcome)
+            said = f" ({code_span(err.message)})" if err.message.strip() else ""
+            return case_result(case, "not_implemented", f"raised NotImplementedError{said}: not implemented yet.",
+                               outcome)
         if err.type == "MemoryError":
             return case_result(case, "over_memory", f"your code ran out of memory (the limit is {memory_limit_mb} MB).",
                                outcome)

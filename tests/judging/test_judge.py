@@ -40,6 +40,8 @@ HINT = "\n\n*Hint:* Add, do not multiply."
      "`output`: expected ndarray of shape (3,), dtype float64, got list of length 3. Return a numpy array "
      "(np.asarray(...) converts lists)."),
     ("raised", None, ErrorInfo(type="NotImplementedError", message="Implement f."), "not_implemented",
+     "raised NotImplementedError (`Implement f.`): not implemented yet."),
+    ("raised", None, ErrorInfo(type="NotImplementedError", message=""), "not_implemented",
      "raised NotImplementedError: not implemented yet."),
     ("raised", None, ErrorInfo(type="MemoryError", message=""), "over_memory",
      "your code ran out of memory (the limit is 256 MB)."),

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .expected import expected_outputs
+from .expected import expected_outputs, known_mistakes
 from .judging.checks import load_checks
 from .judging.judge import case_result, judge
 from .results.report import CaseResult, GradeReport
@@ -49,6 +49,7 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
         cases = [c for c in cases if c.problem == problem]
     inputs = {c.id: generate_inputs(c) for c in cases}
     expected = expected_outputs(assignment, cases, inputs)
+    mistakes = known_mistakes(assignment, cases)
     checks = load_checks(assignment)
 
     def report(status: str, message: str = "", results: list[CaseResult] = (), notes: list[str] = ()) -> GradeReport:
@@ -83,5 +84,6 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
                                                startup_timeout_s=spec.startup_timeout_s, uid=uid,
                                                started=started)}
 
-    results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb) for c in cases]
+    results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb, mistakes.get(c.id, []))
+               for c in cases]
     return report("completed", results=results, notes=notes)

@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from ..expected import expected_outputs, write_shipped
+from ..tools.mistakes import compute_mistakes
 from ..files import copy_tree, regular_files
 from ..settings import PACKAGE_DIR
 from ..spec.assignment import SPEC_FILE, Assignment, load_assignment
@@ -90,13 +91,14 @@ def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -
     """Writes both zips into `out_dir`; runs the reference once (or reads the cache)."""
     cases = select_cases(assignment)
     values = expected_outputs(assignment, cases, {c.id: generate_inputs(c) for c in cases})
+    mistakes = compute_mistakes(assignment, cases)
     needs = needed_distributions(assignment)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
         grading = Path(tmp) / "autograder"
         requirements = pinned_requirements(needs.distributions, lock, cpu_builds=True)
-        _write_course(assignment, grading / "course", values, visible_only=False)
+        _write_course(assignment, grading / "course", values, mistakes, visible_only=False)
         copy_package("gradescope", grading / "autograder")
         (grading / "requirements.txt").write_text("\n".join(requirements) + "\n")
         _fill_template("setup.sh", grading, PYTHON_VERSION=python_version())
@@ -105,7 +107,7 @@ def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -
 
         handout = Path(tmp) / "student"
         copy_tree(assignment.template_dir, handout)
-        _write_course(assignment, handout, values, visible_only=True)
+        _write_course(assignment, handout, values, mistakes, visible_only=True)
         copy_package("handout", handout / "autograder")
         student_requirements = pinned_requirements(needs.distributions + list(SELF_CHECK_PACKAGES), lock,
                                                    cpu_builds=False)
@@ -120,8 +122,9 @@ def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -
 
 # --- what goes in ---------------------------------------------------------------------------
 
-def _write_course(assignment: Assignment, root: Path, values: dict, *, visible_only: bool) -> None:
-    """Spec (all cases, or the visible ones), harness, checks and expected values under `root`,
+def _write_course(assignment: Assignment, root: Path, values: dict, mistakes: dict, *, visible_only: bool) -> None:
+    """Spec (all cases, or the visible ones), harness, checks, expected values and the known
+    mistakes' outputs (of those cases only: hidden cases' data never reach a handout) under `root`,
     laid out as a course root that `load_assignment` reads."""
     spec_dir = root / "assignments" / assignment.name
     spec_dir.mkdir(parents=True)
@@ -135,7 +138,7 @@ def _write_course(assignment: Assignment, root: Path, values: dict, *, visible_o
             shutil.copyfile(assignment.dir / name, spec_dir / name)
     copy_tree(assignment.template_dir, root / "student_template" / assignment.name)
     copied = load_assignment(assignment.name, root=root)
-    write_shipped(copied, select_cases(copied), values, spec_dir)
+    write_shipped(copied, select_cases(copied), values, mistakes, spec_dir)
 
 
 def _visible_spec(assignment: Assignment, data: dict) -> dict:

@@ -10,33 +10,17 @@ from ..results.outcomes import CaseOutcome
 from ..results.report import CaseResult
 from ..sandbox.runner import CallOutcome
 from ..spec.cases import Case
-from ..spec.models import AllClose, Check, ComparatorSpec, Exact, RelError
 from .checks import CheckFunction
-from .comparators import compare_values
-from .svd import compare_svd
-from .verdict import PASS, Verdict, describe
-
-
-def compare(spec: ComparatorSpec, expected: Any, actual: Any, *, inputs: dict[str, Any],
-            params: dict[str, Any], checks: dict[str, CheckFunction]) -> Verdict:
-    """The verdict of the case's comparator on the student's `actual` output."""
-    if isinstance(spec, Check):
-        if spec.function not in checks:
-            raise LookupError(f"the spec names check {spec.function!r}, which the checks module lacks")
-        result = checks[spec.function](actual, expected=expected, inputs=inputs, params=params, **spec.options)
-        if isinstance(result, Verdict):
-            return result
-        if result is None:
-            return PASS
-        return Verdict("not_implemented" if actual is None else "failed", result)
-    if isinstance(spec, (AllClose, RelError, Exact)):
-        return compare_values(spec, expected, actual) or PASS
-    return compare_svd(spec, expected, actual)
+from ..expected import KnownMistake
+from .compare import compare
+from .diagnosis import diagnose
+from .verdict import describe
 
 
 def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any],
-          checks: dict[str, CheckFunction], memory_limit_mb: int) -> CaseResult:
-    """Maps what happened in the student process to a case result, with a message for the student."""
+          checks: dict[str, CheckFunction], memory_limit_mb: int, mistakes: list[KnownMistake] = ()) -> CaseResult:
+    """Maps what happened in the student process to a case result, with a message for the student;
+    a wrong output that matches one of the known `mistakes` on this case says which."""
     err = outcome.error
     if outcome.status == "returned":
         try:
@@ -47,7 +31,11 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
                                                "the course staff.", outcome)
         if verdict.passed and case.max_extra_memory_mb is not None:
             return _memory_verdict(case, outcome)
-        return case_result(case, verdict.outcome, verdict.message, outcome)
+        found = None if verdict.passed else diagnose(case.compare, expected, outcome.value, list(mistakes),
+                                                     inputs=inputs, params=case.params, checks=checks)
+        if found is None:
+            return case_result(case, verdict.outcome, verdict.message, outcome)
+        return case_result(case, verdict.outcome, f"{verdict.message}\n\n{found.words}", outcome, found.name)
     if outcome.status == "raised":
         if err.module is not None:
             trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
@@ -72,7 +60,8 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
     return case_result(case, "crashed", err.message if err else outcome.status, outcome)
 
 
-def case_result(case: Case, outcome: CaseOutcome, message: str = "", call: CallOutcome | None = None) -> CaseResult:
+def case_result(case: Case, outcome: CaseOutcome, message: str = "", call: CallOutcome | None = None,
+                diagnosis: str | None = None) -> CaseResult:
     """The result of `case`: full points if passed, none otherwise; the case's hint follows a failure."""
     if outcome != "passed" and case.hint:
         message = f"{message}\n\n*Hint:* {case.hint}"
@@ -81,6 +70,7 @@ def case_result(case: Case, outcome: CaseOutcome, message: str = "", call: CallO
         score=case.points if outcome == "passed" else 0.0, outcome=outcome, message=message,
         output=call.output if call else "", seconds=call.seconds if call else 0.0,
         visibility=case.visibility, peak_extra_memory_mb=call.peak_extra_memory_mb if call else None,
+        diagnosis=diagnosis,
     )
 
 

@@ -53,7 +53,8 @@ def to_gradescope(report: GradeReport, total_points: float | None = None) -> Gra
             name=f"{c.problem}: {c.title}", number=c.number, score=c.score, max_score=c.points,
             status="passed" if c.outcome == "passed" else "failed",
             output=case_markdown(c), visibility=c.visibility, tags=[c.problem, c.outcome],
-            extra_data={"id": c.id, "outcome": c.outcome, "seconds": round(c.seconds, 4)},
+            extra_data={"id": c.id, "outcome": c.outcome, "seconds": round(c.seconds, 4),
+                        **({"diagnosis": c.diagnosis} if c.diagnosis else {})},
         )
         for c in report.cases
     ]

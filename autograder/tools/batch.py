@@ -33,6 +33,7 @@ from ..spec.assignment import Assignment
 from .gradebook import Gradebook, GradeRow, write_gradebook
 from .grading_process import (GradingJob, GradingOutcome, UploadTooLarge, default_timeout_s,
                        failed_outcome, grade_in_process)
+from .mistakes import warm_caches
 from .roster import SubmissionSource, discover, load_upload
 
 
@@ -84,6 +85,7 @@ def run_batch(assignment: Assignment, submissions: Path, out: Path, *, workers: 
     from tqdm import tqdm  # optional extra `autograder[dask]`: other commands must start without it
 
     intake = discover(submissions)
+    warm_caches(assignment)
     fingerprint = assignment_fingerprint(assignment)
     problems = [p.name for p in assignment.spec.problems]
     write_atomic(out / "manifest.json", BatchManifest(

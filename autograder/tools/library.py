@@ -66,6 +66,9 @@ class KnownSubmission(BaseModel):
 
 class Mutant(KnownSubmission):
     kind: Literal["wrong", "hostile"] = "wrong"
+    diagnosis: str | None = Field(None, description=(
+        "The mistake in words for a student, shown when a failed case's output matches this mutant's "
+        "(judging/diagnosis.py); leave it out for mutants whose outputs say nothing (crashes, hangs)."))
     must_fail: list[str] = Field(min_length=1, description="fnmatch patterns over case ids, e.g. 'forward/*'.")
     may_fail: list[str] = Field(default_factory=list, description="Cases whose outcome is not asserted.")
     outcomes: list[CaseOutcome] = Field(default_factory=list,

@@ -30,6 +30,7 @@ from ..results.report import GradeReport
 from ..spec.assignment import Assignment
 from .grading_process import GradingJob, GradingOutcome, default_timeout_s, grade_in_process, upload_from_path
 from .library import KnownSubmission, Mutant, expectation_failures, load_library, materialize
+from .mistakes import warm_caches
 
 MIN_MUTANTS = 10
 EntryKind = Literal["reference", "template", "solution", "mutant"]
@@ -80,6 +81,7 @@ class _Target(BaseModel):
 
 def regress(assignment: Assignment, *, jobs: int | None = None, timeout_s: float | None = None) -> RegressReport:
     start = time.monotonic()
+    warm_caches(assignment)
     library = load_library(assignment)
     timeout = timeout_s or default_timeout_s(assignment)
     root = settings.course_root()

@@ -10,7 +10,7 @@ from support.library import library_folder
 from torch import nn
 
 from autograder.spec.assignment import load_assignment
-from autograder.judging.judge import compare
+from autograder.judging.compare import compare
 from autograder.grading import grade
 from autograder.spec.models import PrincipalFeatures
 

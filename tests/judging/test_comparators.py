@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.judging.judge import compare
+from autograder.judging.compare import compare
 from autograder.sandbox.child.wire import Unsupported
 from autograder.spec.models import AllClose, Check, Exact, RelError
 

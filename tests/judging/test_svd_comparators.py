@@ -7,7 +7,7 @@ import scipy.linalg
 import torch
 from pydantic import TypeAdapter, ValidationError
 
-from autograder.judging.judge import compare
+from autograder.judging.compare import compare
 from autograder.spec.models import ComparatorSpec, PrincipalFeatures, SingularValues, SvdFactors
 
 VALUES = SingularValues(kind="singular_values")

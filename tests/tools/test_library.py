@@ -54,3 +54,22 @@ def test_each_assignment_keeps_enough_mutants_and_solutions():
     for name, library in LIBRARIES.items():
         assert len(library.mutants) >= MIN_MUTANTS, name
         assert len(library.solutions) >= 3, name
+
+
+DIAGNOSABLE = [(name, m) for name, library in LIBRARIES.items() for m in library.mutants if m.diagnosis]
+
+
+@pytest.mark.parametrize("name, mutant", DIAGNOSABLE, ids=[f"{n}-{m.name}" for n, m in DIAGNOSABLE])
+def test_a_student_who_makes_a_known_mistake_is_told_which(name, mutant, regress_run):
+    report = graded(regress_run, name, "mutant", mutant.name)
+    failed = [c for c in report.cases if c.outcome == "failed"]
+    named = [c.id for c in failed if c.diagnosis == mutant.name or mutant.diagnosis in c.message]
+    assert named, f"{mutant.name}: no failed case names it ({[c.id for c in failed]})"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_correct_work_is_never_diagnosed(name, regress_run):
+    correct = [("reference", "reference"), *(("solution", s.name) for s in LIBRARIES[name].solutions)]
+    for kind, entry in correct:
+        report = graded(regress_run, name, kind, entry)
+        assert [c.id for c in report.cases if c.diagnosis or "mistake:*" in c.message] == [], entry

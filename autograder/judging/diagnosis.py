@@ -1,0 +1,49 @@
+"""Naming the likely mistake: a failed case whose output matches, within the case's own tolerance,
+what one of the library's known mistakes returns on that case (`expected.known_mistakes`).
+
+Only a case compared with the reference can be diagnosed this way (a property check compares
+with no output), and only by a mistake the reference's output does not already satisfy. When two
+mistakes match, the message says both rather than guess; `Diagnosis.name` is then None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..expected import KnownMistake
+from ..spec.models import AllClose, Check, ComparatorSpec
+from .checks import CheckFunction
+from .compare import compare
+
+
+class Diagnosis(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None  # the mutant, when exactly one matches
+    matches: list[str]  # every mutant that matches
+    words: str  # Markdown for the student
+
+
+def diagnose(comparator: ComparatorSpec, expected: Any, actual: Any, mistakes: list[KnownMistake], *,
+             inputs: dict[str, Any], params: dict[str, Any], checks: dict[str, CheckFunction]) -> Diagnosis | None:
+    if isinstance(comparator, Check) or not mistakes:
+        return None
+    # A mistake's output may hold NaN where the reference's never does (an entry left unfilled).
+    matching = comparator.model_copy(update={"equal_nan": True}) if isinstance(comparator, AllClose) else comparator
+
+    def same(wanted: Any, got: Any) -> bool:
+        try:
+            return compare(matching, wanted, got, inputs=inputs, params=params, checks=checks).passed
+        except Exception:  # a mutant's odd output is no diagnosis, never a failure of the grading
+            return False
+
+    found = [m for m in mistakes if not same(expected, m.value) and same(m.value, actual)]
+    if not found:
+        return None
+    if len(found) == 1:
+        return Diagnosis(name=found[0].name, matches=[found[0].name], words=f"*Likely mistake:* {found[0].diagnosis}")
+    words = "; or ".join(m.diagnosis for m in found)
+    return Diagnosis(name=None, matches=[m.name for m in found],
+                     words=f"*Your output matches more than one common mistake:* {words}")

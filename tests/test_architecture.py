@@ -61,7 +61,9 @@ def test_the_engine_has_no_import_cycle():
 @pytest.mark.parametrize("audience", ["gradescope", "handout", "otter"])
 def test_shipped_modules_import_only_shipped_modules(audience):
     shipped = {_module_name(Path(rel)) for rel in shipped_package_files(audience) if rel.suffix == ".py"}
-    missing = {name: sorted(imports_of(name) - shipped) for name in sorted(shipped)}
+    # commands/grade.py uses the staff tools when they are there (a course repository), never in a zip.
+    optional = {"autograder.commands.grade": {"autograder.tools.library", "autograder.tools.mistakes"}}
+    missing = {name: sorted(imports_of(name) - shipped - optional.get(name, set())) for name in sorted(shipped)}
     assert {name: deps for name, deps in missing.items() if deps} == {}
     assert "autograder.tools.batch" not in shipped and "autograder.delivery.build" not in shipped
 

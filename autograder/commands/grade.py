@@ -1,4 +1,5 @@
 import argparse
+import importlib.util
 import sys
 import time
 import traceback
@@ -41,7 +42,9 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float)
     from ..spec.assignment import load_assignment
     try:
         points = args.total_points if args.metadata is None else total_points(args.metadata)
-        report = grade(load_assignment(args.assignment), args.submission, started=started)
+        assignment = load_assignment(args.assignment)
+        _compute_known_mistakes(assignment)
+        report = grade(assignment, args.submission, started=started)
         write_atomic(args.results, to_gradescope(report, points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -57,3 +60,15 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float)
     elif not args.quiet:
         print(format_report(report))
     return 0
+
+
+def _compute_known_mistakes(assignment) -> None:
+    """In a course repository, where the staff tools are, the library's mistakes are computed (once,
+    then cached) so that a TA's grading names them too; a grading image has them shipped instead."""
+    if importlib.util.find_spec("autograder.tools") is None:
+        return
+    from ..tools.library import MUTANTS_FILE
+    from ..tools.mistakes import compute_mistakes
+
+    if (assignment.dir / MUTANTS_FILE).is_file():
+        compute_mistakes(assignment)

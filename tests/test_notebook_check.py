@@ -159,7 +159,8 @@ def test_it_works_as_root_with_an_interpreter_others_cannot_reach(handout, kerne
     assert summary["passed"]
 
 
-def test_the_handout_readme_explains_the_notebook_check_and_colab(handout):
+def test_the_handout_readme_explains_the_notebook_check_colab_and_what_to_upload(handout):
     readme = (handout / "README.md").read_text()
     assert "autograder.check()" in readme and "## In your notebook" in readme
+    assert "## What to upload to Gradescope" in readme and "Upload `conv1D.py`" in readme
     assert "%pip install -q -r requirements-notebook.txt" in readme and (handout / "requirements-notebook.txt").is_file()

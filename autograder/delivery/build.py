@@ -216,7 +216,15 @@ python -m pytest                                      # the same cases, one pyte
 Both run your code the way Gradescope does (a separate process, the same time and memory
 limits, the same inputs) and print the same message for each case Gradescope will show you.
 Gradescope also runs cases that are not visible here, so passing every case here does not
-guarantee full marks. On Gradescope, upload {files} (a zip or the files themselves).
+guarantee full marks.
+
+## What to upload to Gradescope
+
+Upload {files}: the files themselves, or a zip of the folder you worked in (everything else in it,
+such as notebooks, logs and data, is ignored). Files renamed by your browser (`name (1).py`) are
+recognised, and so is a notebook that holds your code (cells pasted from a file count as that
+file, when their first line names it, e.g. `#@title optim.py`). A file you leave out is graded as
+the untouched handout: you lose only the points of the parts that use it.
 
 ## In your notebook
 

@@ -2,7 +2,7 @@
 
 The public API of an assignment's staff checks (checks.py):
 
-    from autograder import Verdict, check, describe, not_implemented
+    from autograder import GraderFault, Verdict, check, describe, not_implemented
 
 Imported on first use, so that `python -m autograder` starts without loading numpy.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Verdict", "check", "describe", "not_implemented"]
+__all__ = ["GraderFault", "Verdict", "check", "describe", "not_implemented"]
 
-_PUBLIC = {"Verdict": "judging.verdict", "describe": "judging.verdict", "not_implemented": "judging.verdict",
-           "check": "judging.checks"}
+_PUBLIC = {"GraderFault": "judging.verdict", "Verdict": "judging.verdict", "describe": "judging.verdict",
+           "not_implemented": "judging.verdict", "check": "judging.checks"}
 
 
 def __getattr__(name: str) -> Any:

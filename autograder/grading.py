@@ -7,6 +7,7 @@ not existing, ends up as a `GradeReport`.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -25,17 +26,21 @@ from .submission.staging import SubmissionError, stage
 
 
 def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
-          started: StartedWorker | None = None) -> GradeReport:
+          started: StartedWorker | None = None, sandbox_user: bool = True) -> GradeReport:
     """`started`: a worker started earlier (`spawn.start`) to use first; it is discarded if the
-    submission never gets to run."""
+    submission never gets to run. `sandbox_user`: as root, run student code as a sandbox uid
+    (Gradescope); False for a self-check on the student's own machine (Colab and Docker run as
+    root), where the separate process, its limits and the seccomp filter stay but no uid drop
+    is needed, so no folder has to be open to other users."""
     try:
-        return _grade(assignment, upload, visible_only, started)
+        return _grade(assignment, upload, visible_only, started, sandbox_user)
     finally:
         if started is not None:
             started.discard()
 
 
-def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: StartedWorker | None) -> GradeReport:
+def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: StartedWorker | None,
+           sandbox_user: bool) -> GradeReport:
     start = time.monotonic()
     spec = assignment.spec
     cases = select_cases(assignment, visible_only)
@@ -47,7 +52,8 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
         return GradeReport(assignment=spec.name, title=spec.title, status=status, message=message,
                            cases=list(results), notes=list(notes), seconds=time.monotonic() - start)
 
-    with grading_uid() as uid, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+    uids = grading_uid() if sandbox_user else contextlib.nullcontext(None)
+    with uids as uid, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         base = Path(tmp)
         try:
             staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid, spec.notebook.mode)
@@ -72,4 +78,10 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
                                                started=started)}
 
     results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb) for c in cases]
+    if not_graded := sum(r.outcome == "grader_error" for r in results):
+        # The run's status tells the staff (results.json's extra_data, batch, regress); the
+        # student reads that it is not about their work. No case ids: hidden ones stay unnamed.
+        return report("grader_error", f"{not_graded} case(s) could not be graded because of a problem in the "
+                                      "autograder, not in your code; they count as full points for now. The course "
+                                      "staff can see what went wrong.", results, notes)
     return report("completed", results=results, notes=notes)

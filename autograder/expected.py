@@ -26,11 +26,9 @@ from .files import fingerprint, tree_entries, write_atomic
 from .sandbox.child import wire
 from .sandbox.plan import Limits, cpu_budget
 from .sandbox.runner import CallRequest, prepare_workspace, run_calls
-from .spec.assignment import Assignment
+from .spec.assignment import SHIPPED_FILE, Assignment
 from .spec.cases import Case
 from .submission.staging import stage
-
-SHIPPED_FILE = "expected_values.json"
 
 
 class ReferenceError(RuntimeError):

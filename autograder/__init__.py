@@ -7,7 +7,7 @@ For students, in a notebook cell of the handout's folder (notebook_check.py):
 
 For staff, the public API of an assignment's property checks (checks.py):
 
-    from autograder import Verdict, describe, not_implemented, property_check
+    from autograder import GraderFault, Verdict, describe, not_implemented, property_check
 
 Imported on first use, so that `python -m autograder` starts without loading numpy.
 """
@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Verdict", "check", "describe", "not_implemented", "property_check"]
+__all__ = ["GraderFault", "Verdict", "check", "describe", "not_implemented", "property_check"]
 
-_PUBLIC = {"Verdict": "judging.verdict", "describe": "judging.verdict", "not_implemented": "judging.verdict",
-           "property_check": "judging.checks", "check": "notebook_check"}
+_PUBLIC = {"GraderFault": "judging.verdict", "Verdict": "judging.verdict", "describe": "judging.verdict",
+           "not_implemented": "judging.verdict", "property_check": "judging.checks", "check": "notebook_check"}
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,8 @@ import sys
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit code, and may set
 # SKIP_TEARDOWN (see entry). A grading image or a handout ships only some of them
 # (`delivery.build.STAFF_ONLY`); the CLI offers those it has.
-ALL_COMMANDS = ("list", "grade", "check", "schema", "build", "export-otter", "regress", "batch", "diff", "report")
+ALL_COMMANDS = ("list", "grade", "check", "selftest", "schema", "validate", "new", "build", "export-otter", "regress",
+                "batch", "diff", "report")
 
 
 def _module(name: str) -> str:

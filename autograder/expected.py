@@ -29,11 +29,10 @@ from .sandbox.child import wire
 from .sandbox.inspection_run import confined_inspector
 from .sandbox.plan import Limits, cpu_budget
 from .sandbox.runner import CallOutcome, CallRequest, prepare_workspace, run_calls
-from .spec.assignment import Assignment
+from .spec.assignment import SHIPPED_FILE, Assignment
 from .spec.cases import Case
 from .submission.staging import module_name, stage
 
-SHIPPED_FILE = "expected_values.json"
 LIBRARY_FILES = ("mutants.yaml", "mutants")  # what the mistakes' outputs depend on besides the assignment
 
 

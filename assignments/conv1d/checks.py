@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder import not_implemented, property_check
+from autograder import describe, not_implemented, property_check
 
 
 @property_check
@@ -14,7 +14,10 @@ def adjoint(actual, *, expected, inputs, params, rtol=1e-9):
     if ax is None or aty is None:
         return not_implemented("A @ x or A.T @ y returned None: not implemented yet.")
     x, y = inputs["x"], inputs["y"]
-    ax, aty = np.asarray(ax), np.asarray(aty)
+    # A check must judge any output: one that raises makes the case a grader error, which scores.
+    if (ax_array := _real_array(ax)) is None or (aty_array := _real_array(aty)) is None:
+        return f"A @ x and A.T @ y must be arrays of real numbers; got {describe(ax)} and {describe(aty)}."
+    ax, aty = ax_array, aty_array
     if ax.shape != y.shape or aty.shape != x.shape:
         return (f"A @ x has shape {ax.shape} and A.T @ y has shape {aty.shape}; for an operator from R^n to "
                 f"R^(n-r+1) they must be {y.shape} and {x.shape}.")
@@ -29,3 +32,14 @@ def adjoint(actual, *, expected, inputs, params, rtol=1e-9):
                 "A.T is not the transpose of A. Row i of A holds k_1..k_r starting at column i; "
                 "work out which entries of y multiply k_j in entry j of A.T @ y.")
     return None
+
+
+def _real_array(value):
+    """`value` as an array of real numbers, or None if it is not one (strings, ragged lists, objects)."""
+    if not isinstance(value, (list, tuple, np.ndarray, np.generic)):
+        return None
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        return None
+    return array if array.dtype.kind in "biuf" else None

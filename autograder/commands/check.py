@@ -32,8 +32,10 @@ def _check(args: argparse.Namespace, started: spawn.StartedWorker) -> int:
     from ..spec.assignment import load_assignment
     from ..spec.loader import SpecError
     try:
+        # The student's own machine: no uid drop (Colab and Docker run as root, with the interpreter
+        # in folders closed to other users); the separate process, its limits and the filter stay.
         report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started,
-                       problem=args.problem)
+                       sandbox_user=False, problem=args.problem)
     except SpecError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2

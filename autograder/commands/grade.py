@@ -55,6 +55,8 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float)
         if not isinstance(exc, Exception):
             raise
         return 2
+    for case_id, fault in report.grader_faults().items():  # on Gradescope, the run's output: for the staff only
+        print(f"autograder: grader error, case {case_id} not graded: {fault}", file=sys.stderr)
     if args.json:
         print(report.model_dump_json(indent=2))
     elif not args.quiet:

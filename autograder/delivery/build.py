@@ -1,4 +1,8 @@
-"""Delivery: an assignment's Gradescope autograder zip and its student handout.
+"""Delivery: an assignment's Gradescope autograder zip and its student handout, built only from
+an assignment that passes `autograder regress` (`gate`): the reference gets full marks with no
+grader error, the untouched template gets zero with every case "not implemented", and every
+mutant and solution of the library is graded as declared. `force` builds anyway and records
+what it overrode.
 
 Both carry the reference's outputs shipped beside the spec (`expected.SHIPPED_FILE`), never the
 reference: the grading image does not run it and students never see it. Both carry only the part
@@ -9,7 +13,8 @@ of this package they use (`shipped_package_files`): staff and TA tools stay home
     requirements.txt             pinned from requirements.lock: what grading needs, nothing else
     autograder/                  the grading engine
     course/assignments/NAME/     spec, harness, checks, expected_values.json
-    course/student_template/NAME/  the template, which also stands in for a graded file an upload lacks
+    course/student_template/NAME/  the template: it stands in for a graded file an upload lacks, and
+                                   `autograder selftest` grades it when setup.sh builds the image
 
 `NAME-student.zip` (unzipped anywhere by a student):
     the template files, README.md, requirements.txt, requirements-notebook.txt (for Colab),
@@ -25,7 +30,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +41,10 @@ from ..files import copy_tree, regular_files
 from ..settings import PACKAGE_DIR
 from ..spec.assignment import SPEC_FILE, Assignment, load_assignment
 from ..spec.cases import generate_inputs, select_cases
+from ..spec.loader import load_spec, read_yaml
+from ..tools.library import LibraryError
+from ..tools.regress import regress
+from ..tools.skeleton import PLACEHOLDER
 from .requirements import (DEFAULT_LOCK, BuildError, needed_distributions, pinned_requirements,
                            python_version)
 
@@ -47,9 +56,12 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same inputs give the sam
 # Parts of the package that neither a grading image nor a handout runs: building and exporting
 # (delivery/), the TA tools (tools/) and the commands that drive them.
 STAFF_ONLY = ("delivery/", "tools/", "commands/build.py", "commands/export_otter.py", "commands/regress.py",
-              "commands/batch.py", "commands/diff.py", "commands/report.py")
+              "commands/batch.py", "commands/diff.py", "commands/report.py", "commands/validate.py",
+              "commands/new.py")
 # What only a student's self-check uses.
 SELF_CHECK_ONLY = ("commands/check.py", "reporters/pytest_plugin.py", "notebook_check.py")
+# What only the grading image uses: its self-test when setup.sh builds it.
+GRADESCOPE_ONLY = ("commands/selftest.py",)
 # What an Otter zip runs in Otter's kernel besides the handout's part.
 OTTER_RUNTIME = ("delivery/__init__.py", "delivery/otter_runtime.py")
 Audience = Literal["gradescope", "handout", "otter"]
@@ -57,7 +69,7 @@ Audience = Literal["gradescope", "handout", "otter"]
 
 def shipped_package_files(audience: Audience) -> list[PurePosixPath]:
     """The files of this package a grading image (`gradescope`), a handout or an Otter zip carries."""
-    left_out = STAFF_ONLY + (SELF_CHECK_ONLY if audience == "gradescope" else ())
+    left_out = STAFF_ONLY + (SELF_CHECK_ONLY if audience == "gradescope" else GRADESCOPE_ONLY)
     kept = OTTER_RUNTIME if audience == "otter" else ()
     return [rel for rel in regular_files(PACKAGE_DIR) if rel.as_posix() in kept or not any(
         rel.as_posix().startswith(p) if p.endswith("/") else rel.as_posix() == p for p in left_out)]
@@ -77,6 +89,50 @@ class BuiltZips(BaseModel):
     student: Path
     requirements: list[str]
     unresolved_imports: list[str]  # not installable from here: submissions importing them will fail
+    overridden: list[str] = []  # why the gate refused, when `force` built anyway
+
+
+class BuildRefused(Exception):
+    """The assignment is not fit to ship; the message says why, one problem a line."""
+
+    def __init__(self, name: str, reasons: list[str]) -> None:
+        super().__init__(f"{name} is not fit to ship:\n" + "\n".join(f"  {r}" for r in reasons))
+
+
+def gate(assignment: Assignment, *, jobs: int | None = None, thorough: bool = False) -> list[str]:
+    """Why the assignment must not ship; empty when it may. First what needs no grading (text
+    `autograder new` left to write), then one `autograder regress` run: its reference and
+    template gradings are the control runs (the reference's checks pass on it, the template
+    reads "not implemented" everywhere, no case is a grader error). Unless `thorough`, a
+    problem of the first kind is reason enough, and regress does not run."""
+    reasons = _placeholders(assignment)
+    if reasons and not thorough:
+        return reasons
+    try:
+        report = regress(assignment, jobs=jobs)
+    except LibraryError as exc:
+        return reasons + str(exc).splitlines()
+    return reasons + report.failure_lines()
+
+
+def _placeholders(assignment: Assignment) -> list[str]:
+    """Text of the spec still as `autograder new` wrote it for the staff to replace."""
+    document = read_yaml(assignment.spec_path)
+    found: list[str] = []
+
+    def walk(node: Any, loc: tuple) -> None:
+        if isinstance(node, str) and node.startswith(PLACEHOLDER):
+            found.append(document.problem(loc, f"still a placeholder of `autograder new` ({node[:60]!r}): write "
+                                               "what students should read"))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, loc + (key,))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, loc + (i,))
+
+    walk(document.data, ())
+    return found
 
 
 def autograder_zip_name(name: str) -> str:
@@ -87,8 +143,13 @@ def student_zip_name(name: str) -> str:
     return f"{name}-student.zip"
 
 
-def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -> BuiltZips:
-    """Writes both zips into `out_dir`; runs the reference once (or reads the cache)."""
+def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK, force: bool = False,
+          jobs: int | None = None) -> BuiltZips:
+    """Writes both zips into `out_dir` once the assignment passes its `gate` (or, with `force`,
+    whatever it says); raises BuildRefused otherwise, before writing anything."""
+    refusals = gate(assignment, jobs=jobs, thorough=force)  # forced: say everything that is overridden
+    if refusals and not force:
+        raise BuildRefused(assignment.name, refusals)
     cases = select_cases(assignment)
     values = expected_outputs(assignment, cases, {c.id: generate_inputs(c) for c in cases})
     mistakes = compute_mistakes(assignment, cases)
@@ -101,7 +162,7 @@ def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -
         _write_course(assignment, grading / "course", values, mistakes, visible_only=False)
         copy_package("gradescope", grading / "autograder")
         (grading / "requirements.txt").write_text("\n".join(requirements) + "\n")
-        _fill_template("setup.sh", grading, PYTHON_VERSION=python_version())
+        _fill_template("setup.sh", grading, PYTHON_VERSION=python_version(), ASSIGNMENT=assignment.name)
         _fill_template("run_autograder", grading, ASSIGNMENT=assignment.name)
         autograder = _write_zip(out_dir / autograder_zip_name(assignment.name), grading)
 
@@ -117,7 +178,7 @@ def build(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_LOCK) -
         (handout / "README.md").write_text(_readme(assignment, python_version()))
         student = _write_zip(out_dir / student_zip_name(assignment.name), handout)
     return BuiltZips(autograder=autograder, student=student, requirements=requirements,
-                     unresolved_imports=needs.unresolved)
+                     unresolved_imports=needs.unresolved, overridden=refusals)
 
 
 # --- what goes in ---------------------------------------------------------------------------
@@ -136,9 +197,14 @@ def _write_course(assignment: Assignment, root: Path, values: dict, mistakes: di
     for name in (assignment.spec.harness, assignment.spec.checks):
         if name is not None:
             shutil.copyfile(assignment.dir / name, spec_dir / name)
+    # The whole template: it stands in for a graded file an upload lacks (and the image's self-test
+    # grades it; the notebook check tells a student's edited file from it).
     copy_tree(assignment.template_dir, root / "student_template" / assignment.name)
-    copied = load_assignment(assignment.name, root=root)
+    copied = Assignment(spec=load_spec(spec_dir / SPEC_FILE), spec_path=spec_dir / SPEC_FILE, dir=spec_dir,
+                        reference_dir=root / "reference" / assignment.name,
+                        template_dir=root / "student_template" / assignment.name)
     write_shipped(copied, select_cases(copied), values, mistakes, spec_dir)
+    load_assignment(assignment.name, root=root)  # what ships loads as the grader and the self-checks will load it
 
 
 def _visible_spec(assignment: Assignment, data: dict) -> dict:

@@ -4,7 +4,8 @@ problem, and the Gradescope zip that Otter's own `otter generate` makes from the
 Each test case calls `autograder.delivery.otter_runtime.check_case` with the case's expected value embedded
 in the test file, hidden cases included: Otter ships every test to the grading container and
 runs it in the student's kernel, so a submission can read or subvert them. The zip carries this
-package and the assignment's spec, harness and checks as Otter support files.
+package and the assignment's spec, harness, checks and expected values as Otter support files:
+a built course, which carries no reference or template (`spec.assignment.SHIPPED_FILE`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .. import settings
-from ..expected import expected_outputs
+from ..expected import expected_outputs, write_shipped
 from ..sandbox.child import wire
 from ..spec.assignment import SPEC_FILE, Assignment
 from ..spec.cases import Case, generate_inputs, select_cases
@@ -65,7 +66,7 @@ def export_otter(assignment: Assignment, out_dir: Path, *, lock: Path = DEFAULT_
         test_files.append(path)
     zip_path = out_dir / otter_zip_name(assignment.name)
     with tempfile.TemporaryDirectory(prefix="autograder-otter-") as tmp:
-        _generate(assignment, Path(tmp), tests_dir, zip_path, lock)
+        _generate(assignment, Path(tmp), tests_dir, zip_path, lock, cases, values)
     return OtterExport(tests_dir=tests_dir, test_files=test_files, zip=zip_path)
 
 
@@ -97,7 +98,8 @@ def otter_test_source(assignment: Assignment, problem: str, cases: list[Case], v
     return "\n".join(lines) + "\n"
 
 
-def _generate(assignment: Assignment, work: Path, tests_dir: Path, zip_path: Path, lock: Path) -> None:
+def _generate(assignment: Assignment, work: Path, tests_dir: Path, zip_path: Path, lock: Path, cases: list[Case],
+              values: dict) -> None:
     """Runs `otter generate` in `work`, where the support files sit at the relative paths
     Otter requires."""
     import otter.generate  # optional extra: imported only when exporting
@@ -108,6 +110,7 @@ def _generate(assignment: Assignment, work: Path, tests_dir: Path, zip_path: Pat
     for name in (SPEC_FILE, assignment.spec.harness, assignment.spec.checks):
         if name is not None:
             shutil.copyfile(assignment.dir / name, spec_dir / name)
+    write_shipped(assignment, cases, values, spec_dir)  # what makes it a course that needs no reference
     requirements = pinned_requirements(needed_distributions(assignment).distributions, lock, cpu_builds=True)
     torch_index = settings.torch_index()
     if torch_index and any(r.split("==")[0].lower() == "torch" for r in requirements):

@@ -5,8 +5,10 @@ The contract (docs/authoring.md): `@property_check def name(actual, *, expected,
 called in the grader with the student's decoded output, the reference's output, the case's
 inputs and params, and the comparator's `options` from the spec. It returns None when the
 output is right, a message for the student when it is wrong, or a `Verdict` (for instance
-`not_implemented(...)`). Only marked functions are checks, so helpers and imports in the module
-never are.
+`not_implemented(...)`). It must judge any output without raising: a check that raises (or
+returns anything else) makes the case a grader error, which scores full points
+(`results.outcomes.FULL_POINTS`). Only marked functions are checks, so helpers and imports in
+the module never are; `spec/validation.py` finds the same ones by parsing the module.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..spec.models import AllClose, Exact, RelError
-from .verdict import Verdict, describe
+from .verdict import GraderFault, Verdict, describe
 
 ValueComparator = AllClose | RelError | Exact
 
@@ -55,7 +55,8 @@ def _walk(spec: ValueComparator, expected: Any, actual: Any, where: str) -> Verd
         if type(actual) is type(expected) and actual == expected:
             return None
         return _mismatch(where, expected, actual, "")
-    raise TypeError(f"the reference returned {describe(expected)}, which no comparator handles")
+    raise GraderFault(f"the reference's `{where}` is {describe(expected)}, which no comparator handles (they "
+                      "compare numbers, strings, None, and lists, tuples and dicts of them, numpy arrays)")
 
 
 def _mismatch(where: str, expected: Any, actual: Any, hint: str) -> Verdict:
@@ -90,7 +91,9 @@ def _compare_close(spec: ValueComparator, expected: np.ndarray, actual: np.ndarr
     e_nan, a_nan = np.isnan(e), np.isnan(a)
     equal_nan = isinstance(spec, AllClose) and spec.equal_nan
     if e_nan.any() and not equal_nan:
-        raise ValueError("the reference returned NaN; set equal_nan in the spec if that is intended")
+        raise GraderFault(f"the reference's `{where}` contains NaN ({int(e_nan.sum())} of {e.size} entries, first at "
+                          f"index {_index(np.argwhere(e_nan)[0])}); fix the reference, or set `equal_nan: true` on "
+                          "an allclose comparator if NaN is the right answer")
     if (a_nan & ~e_nan).any():
         idx = np.argwhere(a_nan)
         return Verdict("failed", f"`{where}` contains NaN ({int(a_nan.sum())} of {a.size} entries, first at "

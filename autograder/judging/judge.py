@@ -3,18 +3,26 @@ of returned values (by the case's comparator), or why there is nothing to compar
 
 from __future__ import annotations
 
+import sysconfig
+import traceback
+from pathlib import Path
 from typing import Any
 
+from ..expected import KnownMistake
 from ..results.markdown import code_block, code_span
-from ..results.outcomes import CaseOutcome
+from ..results.outcomes import FULL_POINTS, CaseOutcome
 from ..results.report import CaseResult
 from ..sandbox.runner import CallOutcome
 from ..spec.cases import Case
+from ..spec.models import Check
 from .checks import CheckFunction
-from ..expected import KnownMistake
 from .compare import compare
 from .diagnosis import diagnose
-from .verdict import describe
+from .verdict import GraderFault, describe
+
+# Code that is not the assignment's: the grader's own package, the standard library, installed packages.
+_LIBRARY_DIRS = tuple(dict.fromkeys([str(Path(__file__).resolve().parent.parent)] + [
+    sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")]))
 
 
 def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any],
@@ -25,10 +33,8 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
     if outcome.status == "returned":
         try:
             verdict = compare(case.compare, expected, outcome.value, inputs=inputs, params=case.params, checks=checks)
-        except Exception as exc:  # a staff check that chokes on odd output must not sink the whole run
-            return case_result(case, "failed", f"Your output ({describe(outcome.value)}) could not be checked "
-                                               f"({type(exc).__name__}: {exc}). If it looks right to you, tell "
-                                               "the course staff.", outcome)
+        except Exception as exc:  # a comparator or staff check that fails is ours to fix, never the student's fault
+            return grader_error(case, _fault(case, exc), outcome)
         if verdict.passed and case.max_extra_memory_mb is not None:
             return _memory_verdict(case, outcome)
         found = None if verdict.passed else diagnose(case.compare, expected, outcome.value, list(mistakes),
@@ -61,17 +67,42 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
 
 
 def case_result(case: Case, outcome: CaseOutcome, message: str = "", call: CallOutcome | None = None,
-                diagnosis: str | None = None) -> CaseResult:
-    """The result of `case`: full points if passed, none otherwise; the case's hint follows a failure."""
-    if outcome != "passed" and case.hint:
+                diagnosis: str | None = None, grader_fault: str = "") -> CaseResult:
+    """The result of `case`: full points if passed (or not graded by our fault), none otherwise;
+    the case's hint follows a failure of the student's."""
+    if outcome not in FULL_POINTS and case.hint:
         message = f"{message}\n\n*Hint:* {case.hint}"
     return CaseResult(
         id=case.id, number=case.number, problem=case.problem, title=case.title, points=case.points,
-        score=case.points if outcome == "passed" else 0.0, outcome=outcome, message=message,
+        score=case.points if outcome in FULL_POINTS else 0.0, outcome=outcome, message=message,
         output=call.output if call else "", seconds=call.seconds if call else 0.0,
         visibility=case.visibility, peak_extra_memory_mb=call.peak_extra_memory_mb if call else None,
-        diagnosis=diagnosis,
+        diagnosis=diagnosis, grader_fault=grader_fault,
     )
+
+
+def grader_error(case: Case, fault: str, call: CallOutcome | None = None) -> CaseResult:
+    """A case the grader could not grade: full points, and a message that says it is not the
+    student's doing. What failed (`fault`) is for the staff only: it may quote reference values."""
+    returned = f" Your code returned {describe(call.value)}." if call is not None and call.status == "returned" else ""
+    message = ("the problem is on the course staff's side, not in your code, so this case counts as full points "
+               f"for now.{returned} The staff can see what went wrong; if they fix it and regrade, this case is "
+               "graded like the others.")
+    return case_result(case, "grader_error", message, call, grader_fault=fault)
+
+
+def _fault(case: Case, exc: Exception) -> str:
+    """The first line says what failed and where; a traceback of the staff code follows."""
+    what = (f"check {case.compare.function!r}" if isinstance(case.compare, Check)
+            else f"comparator {case.compare.kind!r}")
+    if isinstance(exc, GraderFault):
+        return f"{what}: {exc}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    # Where in the staff's code (checks.py), rather than deep in numpy: the line to fix.
+    staff = [f for f in frames if not f.filename.startswith(_LIBRARY_DIRS)] or frames
+    at = f" at {Path(staff[-1].filename).name}:{staff[-1].lineno} in {staff[-1].name}" if staff else ""
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return f"{what} raised {type(exc).__name__}: {exc}{at}\n{trace[-4000:]}"
 
 
 def _memory_verdict(case: Case, outcome: CallOutcome) -> CaseResult:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..spec.models import PrincipalFeatures, SingularValues, SvdFactors
-from .verdict import PASS, Verdict, describe, not_implemented
+from .verdict import PASS, GraderFault, Verdict, describe, not_implemented
 
 SvdComparator = SingularValues | PrincipalFeatures | SvdFactors
 
@@ -44,7 +44,7 @@ def compare_svd(spec: SvdComparator, expected: Any, actual: Any) -> Verdict:
 def _expected_parts(expected: Any, names: tuple[str, ...]) -> list[np.ndarray]:
     items = [expected] if len(names) == 1 else expected
     if not isinstance(items, (tuple, list)) or len(items) != len(names):
-        raise TypeError(f"the reference returned {describe(expected)}, not ({', '.join(names)})")
+        raise GraderFault(f"the reference returned {describe(expected)}, not ({', '.join(names)})")
     return [np.asarray(item, dtype=np.float64) for item in items]
 
 

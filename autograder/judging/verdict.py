@@ -25,6 +25,13 @@ class Verdict:
 PASS = Verdict("passed")
 
 
+class GraderFault(Exception):
+    """Judging a case failed because of the grader or the assignment's staff files (a reference
+    output no comparator can use, a check the spec names but checks.py lacks), never because of
+    the student's code: the case becomes "grader_error". A check may raise it too, for output it
+    cannot judge; the message is for the course staff."""
+
+
 def not_implemented(message: str) -> Verdict:
     return Verdict("not_implemented", message)
 

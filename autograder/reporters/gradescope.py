@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..results.markdown import code_block
-from ..results.outcomes import OUTCOME_WORDS
+from ..results.outcomes import FULL_POINTS, OUTCOME_WORDS
 from ..results.report import CaseResult, GradeReport
 from ..spec.models import Visibility
 
@@ -51,7 +51,9 @@ def to_gradescope(report: GradeReport, total_points: float | None = None) -> Gra
     tests = [
         GradescopeTest(
             name=f"{c.problem}: {c.title}", number=c.number, score=c.score, max_score=c.points,
-            status="passed" if c.outcome == "passed" else "failed",
+            # A case we could not grade is not the student's failure: it shows with its points
+            # (the policy of outcomes.FULL_POINTS) and says it was not graded; extra_data says why.
+            status="passed" if c.outcome in FULL_POINTS else "failed",
             output=case_markdown(c), visibility=c.visibility, tags=[c.problem, c.outcome],
             extra_data={"id": c.id, "outcome": c.outcome, "seconds": round(c.seconds, 4),
                         **({"diagnosis": c.diagnosis} if c.diagnosis else {})},
@@ -67,7 +69,9 @@ def to_gradescope(report: GradeReport, total_points: float | None = None) -> Gra
     else:  # the total would reveal how the cases students cannot see went
         lines = [f"**{report.title}**: {sum(c.score for c in visible):g} / {sum(c.points for c in visible):g} "
                  "points on the cases shown now; more cases are graded and shown later."]
-    if report.status != "completed":
+    if report.status == "grader_error" and report.cases:
+        lines.append(report.message)
+    elif report.status != "completed":
         lines = [report.message]
     lines += [f"- {note}" for note in report.notes]
     return GradescopeResults(score=score, execution_time=round(report.seconds, 3), output="\n\n".join(lines),

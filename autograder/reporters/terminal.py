@@ -28,6 +28,8 @@ def format_case_failure(c: CaseResult) -> str:
     """What went wrong in one case; also the failure text of the handout's pytest items."""
     lines = [f"{c.number} {c.problem}: {c.title} [{OUTCOME_WORDS[c.outcome].mark}]"]
     lines += ["    " + line for line in c.message.strip().splitlines()]
+    if c.grader_fault:  # the first line says what failed; the staff have the rest in the report
+        lines.append("    for the course staff: " + c.grader_fault.splitlines()[0][:300])
     if c.output.strip():  # whitespace-only output has no last line to show
         lines.append("    printed: " + c.output.strip().splitlines()[-1][:200])
     return "\n".join(lines)

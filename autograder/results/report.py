@@ -27,6 +27,10 @@ class CaseResult(BaseModel):
     peak_extra_memory_mb: float | None = None
     # The library mutant whose output the student's matches on this case: the likely mistake.
     diagnosis: str | None = None
+    # For the course staff, with outcome "grader_error": what failed in the grader or the
+    # assignment's staff code (first line self-contained, then a traceback). Never shown to
+    # students in results.json: it may quote the reference's values.
+    grader_fault: str = ""
 
 
 class GradeReport(BaseModel):
@@ -47,6 +51,11 @@ class GradeReport(BaseModel):
     @property
     def max_score(self) -> float:
         return round(sum(c.points for c in self.cases), 6)
+
+    def grader_faults(self) -> dict[str, str]:
+        """Case id -> what failed (its first line), for every case the grader could not grade."""
+        return {c.id: c.grader_fault.splitlines()[0] if c.grader_fault else "no detail recorded"
+                for c in self.cases if c.outcome == "grader_error"}
 
     def problem_scores(self) -> dict[str, tuple[float, float]]:
         out: dict[str, tuple[float, float]] = {}

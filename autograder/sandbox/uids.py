@@ -1,4 +1,5 @@
-"""A sandbox uid of its own for each grading that runs beside others on this machine.
+"""A sandbox uid of its own for each grading that runs beside others on this machine, and
+whether that uid can reach what it needs (the interpreter, its import paths, the work folder).
 
 As root, a grading ends by killing every process of its sandbox uid (`cleanup.kill_leftovers`),
 so two gradings sharing a uid kill each other's workers mid-call. Parallel gradings (`batch`,
@@ -15,6 +16,7 @@ import contextlib
 import fcntl
 import os
 import stat
+import sysconfig
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,24 +37,60 @@ def sandbox_uid() -> int | None:
 
 
 def unreachable_by_others(path: str, leaf_mode: int = 0o005) -> str | None:
-    """The first component of `path` that other uids cannot traverse, or the file itself if
-    they lack `leaf_mode` on it (read+execute by default)."""
-    current = os.path.realpath(path)
-    parts = []
-    while True:
-        parts.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for i, part in enumerate(parts):
-        mode = os.stat(part).st_mode
-        needed = leaf_mode if i == 0 else 0o001
-        if mode & needed != needed:
-            return part
+    """The outermost folder on the way to `path` that other uids cannot traverse, or `path`
+    itself if they lack `leaf_mode` on it (read+execute by default); None if they can reach it.
+    Both ways to it count: the path as written (the kernel walks it, and Python finds its
+    sys.prefix from it) and the file it resolves to."""
+    for way in dict.fromkeys((os.path.abspath(path), os.path.realpath(path))):
+        parts = [way]
+        while (parent := os.path.dirname(parts[-1])) != parts[-1]:
+            parts.append(parent)
+        for part in reversed(parts[1:]):
+            if os.stat(part).st_mode & 0o001 != 0o001:
+                return part
+        if os.stat(way).st_mode & leaf_mode != leaf_mode:
+            return way
     return None
 
 
+def closed_import_paths(limit: int = 5) -> list[str]:
+    """What another uid could not import from this interpreter: a folder it cannot traverse on
+    the way to one of the import paths, or a folder it cannot list or a file it cannot read
+    inside site-packages (a lazy `import numpy.random` fails there only after the privilege
+    drop). At most `limit` findings, each saying which mode is wrong."""
+    paths = sysconfig.get_paths()
+    holds: dict[str, list[str]] = {}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if os.path.isdir(paths[key]) and (blocked := unreachable_by_others(paths[key])) is not None:
+            holds.setdefault(blocked, [])
+            holds[blocked] += [paths[key]] if paths[key] not in holds[blocked] else []
+    found = [f"{blocked} (mode {_mode(blocked)}) is closed to other users, and holds {', '.join(held)}"
+             for blocked, held in holds.items()]
+    for site in dict.fromkeys(paths[k] for k in ("purelib", "platlib")):
+        if not os.path.isdir(site) or found:
+            continue
+        for dirpath, dirnames, filenames in os.walk(site):
+            for name in list(dirnames):
+                full = os.path.join(dirpath, name)
+                if _mode_of(full) & 0o005 != 0o005:
+                    found.append(f"{full} (mode {_mode(full)}) cannot be listed by other users")
+                    dirnames.remove(name)
+            found += [f"{os.path.join(dirpath, n)} (mode {_mode(os.path.join(dirpath, n))}) cannot be read by "
+                      "other users" for n in filenames if _mode_of(os.path.join(dirpath, n)) & 0o004 != 0o004]
+            if len(found) >= limit:
+                break
+    return found[:limit]
+
+
+def _mode_of(path: str) -> int:
+    try:
+        return os.stat(path).st_mode
+    except OSError:  # a dangling link: nothing to read either way
+        return 0o777
+
+
+def _mode(path: str) -> str:
+    return oct(_mode_of(path) & 0o777)[2:].zfill(4)
 
 
 class SlotError(RuntimeError):

@@ -10,10 +10,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .. import settings
-from .loader import SpecError, load_spec
+from .loader import SpecError, problems_message, read_spec
 from .models import AssignmentSpec
+from .validation import validate
 
 SPEC_FILE = "assignment.yaml"
+# The reference's outputs, written beside the spec by `autograder build` (expected.py): a course
+# that has them is a built one (Gradescope's image, a handout), which carries no reference.
+SHIPPED_FILE = "expected_values.json"
 
 
 class Assignment(BaseModel):
@@ -44,18 +48,21 @@ def list_assignments(root: Path | None = None) -> list[str]:
 
 
 def load_assignment(name: str, root: Path | None = None) -> Assignment:
+    """The assignment, checked against its files (`validation.py`): a SpecError lists every
+    problem found, each with the file and line, the field and why."""
     root = root or settings.course_root()
     spec_path = root / "assignments" / name / SPEC_FILE
     if not spec_path.is_file():
         known = ", ".join(list_assignments(root)) or "none"
         raise SpecError(f"no assignment {name!r} (no {spec_path}); available: {known}")
-    spec = load_spec(spec_path)
+    spec, document = read_spec(spec_path)
     if spec.name != name:
-        raise SpecError(f"{spec_path}: name: the spec says {spec.name!r} but lives in folder {name!r}")
+        raise SpecError(document.problem(("name",), f"the spec says {spec.name!r} but lives in folder {name!r}"))
     assignment = Assignment(spec=spec, spec_path=spec_path, dir=spec_path.parent,
                             reference_dir=root / "reference" / name, template_dir=root / "student_template" / name)
-    for field, path in (("harness", assignment.harness_path),
-                        ("checks", assignment.dir / spec.checks if spec.checks else None)):
-        if path is not None and not path.is_file():
-            raise SpecError(f"{spec_path}: {field}: file {path.name} not found beside the spec")
+    built = (assignment.dir / SHIPPED_FILE).is_file()
+    problems = validate(spec, document, spec_dir=assignment.dir, course_root=root,
+                        course_dirs=None if built else (assignment.reference_dir, assignment.template_dir))
+    if problems:
+        raise SpecError(problems_message(spec_path, problems, "assignment"))
     return assignment

@@ -7,15 +7,14 @@ adding a case never changes another case's inputs.
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import operator
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from . import shapes
 from .assignment import Assignment
 from .models import (
     AssignmentSpec, CaseSpec, ComparatorSpec, InputSpec, IntegersInput, NormalInput, ParamInput,
@@ -48,22 +47,13 @@ def iter_cases(spec: AssignmentSpec) -> Iterator[Case]:
     for p_index, problem in enumerate(spec.problems, start=1):
         c_index = 0
         for case in problem.cases:
-            for params, suffix in _expand(case):
+            for params, suffix in case.expanded():
                 c_index += 1
                 yield _resolve(spec, problem, case, params, suffix, f"{p_index}.{c_index}")
 
 
 def select_cases(assignment: Assignment, visible_only: bool = False) -> list[Case]:
     return [c for c in iter_cases(assignment.spec) if not visible_only or c.visibility == "visible"]
-
-
-def _expand(case: CaseSpec) -> Iterator[tuple[dict[str, ParamValue], str]]:
-    if case.sweep is None:
-        yield dict(case.params), ""
-        return
-    for entry in case.sweep:
-        params = {**case.params, **entry}
-        yield params, "[" + ",".join(f"{k}={v}" for k, v in entry.items()) + "]"
 
 
 def _resolve(spec: AssignmentSpec, problem: ProblemSpec, case: CaseSpec,
@@ -119,29 +109,8 @@ def _generate(name: str, spec: InputSpec, case: Case, rng: np.random.Generator) 
     raise InputError(f"{case.id}: input {name!r} has an unknown kind")  # unreachable with a valid spec
 
 
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.FloorDiv: operator.floordiv}
-
-
 def _dim(dim: int | str, case: Case, name: str) -> int:
-    if isinstance(dim, int):
-        value = dim
-    else:
-        try:
-            value = _eval(ast.parse(dim, mode="eval").body, case.params)
-        except (SyntaxError, KeyError, TypeError) as exc:
-            raise InputError(f"{case.id}: input {name!r}: cannot evaluate shape {dim!r} ({exc})") from None
-    if not isinstance(value, int) or value < 0:
-        raise InputError(f"{case.id}: input {name!r}: shape {dim!r} gives {value!r}, not a size")
-    return value
-
-
-def _eval(node: ast.AST, params: dict[str, ParamValue]) -> Any:
-    # Only + - * // over ints and param names: shapes are data, never code.
-    if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return node.value
-    if isinstance(node, ast.Name):
-        return params[node.id]
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        return _OPS[type(node.op)](_eval(node.left, params), _eval(node.right, params))
-    raise TypeError(f"unsupported expression {ast.dump(node)}")
+    try:
+        return shapes.evaluate(dim, case.params)
+    except shapes.ShapeError as exc:
+        raise InputError(f"{case.id}: input {name!r}: shape {exc}") from None

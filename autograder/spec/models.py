@@ -25,47 +25,54 @@ class _Model(BaseModel):
 
 # --- inputs ---------------------------------------------------------------------------------
 
+_SHAPE = ("Dimensions, [] for a scalar array: integers, or expressions over the case's params with + - * // "
+          "(\"n - r + 1\"); every name must be a param of the case in every sweep entry.")
+_KIND = "Which kind of {}; selects the other fields."
+
+
 class _ArrayInput(_Model):
-    shape: list[Dim] = Field(default_factory=list, description="Dimensions; strings are expressions over params.")
-    dtype: DType = "float64"
+    shape: list[Dim] = Field(default_factory=list, description=_SHAPE)
+    dtype: DType = Field("float64", description="The array's numpy dtype.")
 
 
 class NormalInput(_ArrayInput):
     """Gaussian entries, loc + scale * N(0, 1)."""
-    kind: Literal["normal"]
-    loc: float = 0.0
-    scale: float = 1.0
+    kind: Literal["normal"] = Field(description=_KIND.format("input"))
+    loc: float = Field(0.0, description="Mean of the entries.")
+    scale: float = Field(1.0, description="Standard deviation of the entries.")
 
 
 class UniformInput(_ArrayInput):
-    kind: Literal["uniform"]
-    low: float = 0.0
-    high: float = 1.0
+    """Entries drawn uniformly from [low, high)."""
+    kind: Literal["uniform"] = Field(description=_KIND.format("input"))
+    low: float = Field(0.0, description="Lower bound, included.")
+    high: float = Field(1.0, description="Upper bound, excluded.")
 
 
 class IntegersInput(_ArrayInput):
-    kind: Literal["integers"]
-    low: int = 0
-    high: int = 10
-    dtype: DType = "int64"
+    """Integer entries drawn uniformly from low, ..., high - 1."""
+    kind: Literal["integers"] = Field(description=_KIND.format("input"))
+    low: int = Field(0, description="Smallest value, included.")
+    high: int = Field(10, description="Bound, excluded.")
+    dtype: DType = Field("int64", description="The array's numpy dtype.")
 
 
 class ValueInput(_Model):
     """A literal: a scalar, a nested list (made an array when `dtype` is set), or a string."""
-    kind: Literal["value"]
-    value: Any
-    dtype: DType | None = None
+    kind: Literal["value"] = Field(description=_KIND.format("input"))
+    value: Any = Field(description="The literal passed to the harness as is (JSON-like data).")
+    dtype: DType | None = Field(None, description="If set, the value becomes a numpy array of this dtype.")
 
 
 class ParamInput(_Model):
     """The value of one of the case's params, e.g. a size or a hyper-parameter."""
-    kind: Literal["param"]
-    name: str
+    kind: Literal["param"] = Field(description=_KIND.format("input"))
+    name: str = Field(description="The param whose value is passed; it must be a param of the case.")
 
 
 class SeedInput(_Model):
     """A fresh integer seed drawn from the case's generator, for code that seeds its own randomness."""
-    kind: Literal["seed"]
+    kind: Literal["seed"] = Field(description=_KIND.format("input"))
 
 
 InputSpec = Annotated[
@@ -78,30 +85,32 @@ InputSpec = Annotated[
 
 class AllClose(_Model):
     """Element-wise |actual - expected| <= atol + rtol * |expected|, on every array of the output."""
-    kind: Literal["allclose"]
-    rtol: float = Field(1e-7, ge=0)
-    atol: float = Field(0.0, ge=0)
+    kind: Literal["allclose"] = Field(description=_KIND.format("comparator"))
+    rtol: float = Field(1e-7, ge=0, description="Relative tolerance, times |expected|.")
+    atol: float = Field(0.0, ge=0, description="Absolute tolerance.")
     equal_nan: bool = Field(False, description="NaN where the reference has NaN counts as equal.")
     dtype: Literal["any", "same"] = Field("any", description="'same': the output's dtype must match the reference's.")
 
 
 class RelError(_Model):
     """The course's rel_error: max |x - y| / max(1e-8, |x| + |y|) must stay below `max`."""
-    kind: Literal["rel_error"]
-    max: float = Field(1e-7, gt=0)
-    dtype: Literal["any", "same"] = "any"
+    kind: Literal["rel_error"] = Field(description=_KIND.format("comparator"))
+    max: float = Field(1e-7, gt=0, description="The largest relative error accepted.")
+    dtype: Literal["any", "same"] = Field("any", description="'same': the output's dtype must match the reference's.")
 
 
 class Exact(_Model):
     """Equality of every leaf: same shape, same dtype kind, identical values."""
-    kind: Literal["exact"]
+    kind: Literal["exact"] = Field(description=_KIND.format("comparator"))
 
 
 class Check(_Model):
     """A property check written by staff in the assignment's checks module; runs in the grader."""
-    kind: Literal["check"]
-    function: str = Field(pattern=_IDENT)
-    options: dict[str, Any] = Field(default_factory=dict)
+    kind: Literal["check"] = Field(description=_KIND.format("comparator"))
+    function: str = Field(pattern=_IDENT, description="A function of the checks module marked @property_check "
+                                                      "(docs/authoring.md: the check contract).")
+    options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the check, after "
+                                                                      "`actual, expected, inputs, params`.")
 
 
 class _SvdValueTolerances(_Model):
@@ -122,19 +131,19 @@ class _SvdVectorTolerances(_SvdValueTolerances):
 
 class SingularValues(_SvdValueTolerances):
     """Singular values: non-negative, in descending order, each within tolerance."""
-    kind: Literal["singular_values"]
+    kind: Literal["singular_values"] = Field(description=_KIND.format("comparator"))
 
 
 class PrincipalFeatures(_SvdVectorTolerances):
     """The pair (s, P) with P = F V = U·diag(s): s as `singular_values`, P's columns equal up to sign, as a
     subspace inside clusters, ignored where s is zero; P may have min(n, d) to d columns."""
-    kind: Literal["principal_features"]
+    kind: Literal["principal_features"] = Field(description=_KIND.format("comparator"))
 
 
 class SvdFactors(_SvdVectorTolerances):
     """(U, s, Vh) as np.linalg.svd returns them, full or reduced: s as `singular_values`, U's columns and Vh's
     rows as for `principal_features` (unscaled), and U·diag(s)·Vh must reproduce the matrix."""
-    kind: Literal["svd_factors"]
+    kind: Literal["svd_factors"] = Field(description=_KIND.format("comparator"))
 
 
 ComparatorSpec = Annotated[Union[AllClose, RelError, Exact, Check, SingularValues, PrincipalFeatures, SvdFactors],
@@ -144,21 +153,30 @@ ComparatorSpec = Annotated[Union[AllClose, RelError, Exact, Check, SingularValue
 # --- cases, problems, assignment ------------------------------------------------------------
 
 class CaseSpec(_Model):
-    name: str = Field(pattern=_IDENT)
-    title: str | None = Field(None, description="What the case checks, shown to students.")
-    points: float = Field(1.0, ge=0)
-    visibility: Visibility | None = None
-    call: str = Field(pattern=_IDENT, description="Harness function that calls the student's code.")
-    inputs: dict[str, InputSpec] = Field(default_factory=dict)
-    params: dict[str, ParamValue] = Field(default_factory=dict)
+    """One case: a call of a harness function on generated inputs, judged by a comparator."""
+    name: str = Field(pattern=_IDENT, description="Unique within its problem; with the problem's name and the "
+                                                  "sweep entry, it makes the case id (forward/random[n=20,r=3]).")
+    title: str | None = Field(None, description="What the case checks, shown to students (default: the name).")
+    points: float = Field(1.0, ge=0, description="Points for passing; each sweep entry is a case worth this much.")
+    visibility: Visibility | None = Field(None, description="When students see the case on Gradescope "
+                                                            "(default: the problem's, then the spec's).")
+    call: str = Field(pattern=_IDENT, description="Function defined at the top level of harness.py that calls the "
+                                                  "student's code; it receives the inputs as keyword arguments.")
+    inputs: dict[str, InputSpec] = Field(default_factory=dict, description="The harness function's arguments, by "
+                                                                           "name, each generated from the case's seed.")
+    params: dict[str, ParamValue] = Field(default_factory=dict, description="Named values for shape expressions "
+                                                                            "and `param` inputs.")
     sweep: list[dict[str, ParamValue]] | None = Field(
         None, description="One case per entry, each entry's params overriding `params`.")
-    compare: ComparatorSpec | None = None
-    timeout_s: float | None = Field(None, gt=0)
+    compare: ComparatorSpec | None = Field(None, description="How the output is judged (default: the problem's, "
+                                                             "then the spec's).")
+    timeout_s: float | None = Field(None, gt=0, description="Wall-time limit of the call in seconds (default: the "
+                                                            "problem's, then the spec's).")
     max_extra_memory_mb: float | None = Field(
         None, gt=0, description="Peak memory the call may add, measured from outside the student process.")
-    hint: str | None = None
-    seed: int | None = None
+    hint: str | None = Field(None, description="Shown to students after a failure (default: the problem's).")
+    seed: int | None = Field(None, description="Seed of the case's inputs (default: derived from the spec's seed "
+                                               "and the case id).")
 
     @field_validator("sweep")
     @classmethod
@@ -167,15 +185,24 @@ class CaseSpec(_Model):
             raise ValueError("sweep must list at least one set of params (or be left out)")
         return v
 
+    def expanded(self) -> list[tuple[dict[str, ParamValue], str]]:
+        """The params and case-id suffix of each case this entry stands for: itself, or one per
+        sweep entry (`random[n=20,r=3]`)."""
+        if self.sweep is None:
+            return [(dict(self.params), "")]
+        return [({**self.params, **entry}, "[" + ",".join(f"{k}={v}" for k, v in entry.items()) + "]")
+                for entry in self.sweep]
+
 
 class ProblemSpec(_Model):
-    name: str = Field(pattern=_IDENT)
-    title: str | None = None
-    visibility: Visibility | None = None
-    compare: ComparatorSpec | None = None
-    timeout_s: float | None = Field(None, gt=0)
-    hint: str | None = None
-    cases: list[CaseSpec] = Field(min_length=1)
+    """A group of cases, one row of grades.csv; its settings are the defaults of its cases."""
+    name: str = Field(pattern=_IDENT, description="Unique within the spec; the first part of its cases' ids.")
+    title: str | None = Field(None, description="Shown to students (default: the name).")
+    visibility: Visibility | None = Field(None, description="Default visibility of its cases.")
+    compare: ComparatorSpec | None = Field(None, description="Default comparator of its cases.")
+    timeout_s: float | None = Field(None, gt=0, description="Default wall-time limit of its cases' calls, in seconds.")
+    hint: str | None = Field(None, description="Default hint of its cases, shown after a failure.")
+    cases: list[CaseSpec] = Field(min_length=1, description="The problem's cases, in the order students see them.")
 
     @model_validator(mode="after")
     def _unique_case_names(self) -> "ProblemSpec":
@@ -190,21 +217,24 @@ class NotebookOptions(_Model):
 
 
 class AssignmentSpec(_Model):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    title: str
+    """assignment.yaml: the files students edit, and the problems and cases that grade them."""
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The assignment's folder name under assignments/.")
+    title: str = Field(description="Shown to students above their results.")
     files: list[str] = Field(min_length=1, description=(
         "Paths of the files students edit, relative to the handout root: .py modules or .ipynb notebooks (a "
         "notebook is imported as the module of its stem, definitions only unless `notebook.mode` says full)."))
     harness: str = Field("harness.py", description="Module of harness functions, beside the spec.")
     checks: str | None = Field(None, description="Module of staff checks for `kind: check`, beside the spec.")
-    seed: int = 0
-    visibility: Visibility = "visible"
-    compare: ComparatorSpec = Field(default_factory=lambda: AllClose(kind="allclose"))
-    timeout_s: float = Field(10.0, gt=0)
+    seed: int = Field(0, description="Base of every case's derived seed; changing it changes every input.")
+    visibility: Visibility = Field("visible", description="Default visibility of every case.")
+    compare: ComparatorSpec = Field(default_factory=lambda: AllClose(kind="allclose"),
+                                    description="Default comparator of every case.")
+    timeout_s: float = Field(10.0, gt=0, description="Default wall-time limit of a call, in seconds.")
     startup_timeout_s: float = Field(60.0, gt=0, description="Time to start Python and import the submission.")
     memory_limit_mb: int = Field(1024, ge=64, description="Data-segment limit of the student process.")
-    notebook: NotebookOptions = Field(default_factory=NotebookOptions)
-    problems: list[ProblemSpec] = Field(min_length=1)
+    notebook: NotebookOptions = Field(default_factory=NotebookOptions,
+                                      description="How a notebook that stands in for a graded file is used.")
+    problems: list[ProblemSpec] = Field(min_length=1, description="The problems, in the order students see them.")
 
     @field_validator("files")
     @classmethod

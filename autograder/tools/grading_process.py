@@ -164,7 +164,11 @@ def grade_in_process(job: GradingJob) -> GradingOutcome:
             report = GradeReport.model_validate_json(stdout)
         except ValidationError:
             return outcome("grader_error", "the grading process printed no readable report", results)
-        error = " ".join(report.message.split()) if report.status != "completed" else ""
+        if report.grader_faults():  # what the TA must fix, not what the student read
+            error = ("grader error: " + "; ".join(f"{case_id}: {' '.join(fault.split())}"
+                                                  for case_id, fault in report.grader_faults().items()))[:1000]
+        else:
+            error = " ".join(report.message.split()) if report.status != "completed" else ""
         return outcome(report.status, error, results, report)
 
 

@@ -11,7 +11,10 @@
 `autograder regress` and our test suite read the library through `load_library`,
 `materialize` (an entry as a submission folder) and `expectation_failures`. An edit whose old
 text no longer occurs exactly once in the reference fails loudly (`LibraryError`): a mutant can
-never silently turn into the reference.
+never silently turn into the reference. `validate` checks the whole library before anything is
+graded (regress, build and new call it): every edit applies, every `must_fail`/`may_fail`
+pattern matches a case, every `files:` folder exists and holds a graded file, and every folder
+under mutants/ and solutions/ is the `files:` of an entry, so none is silently left out.
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..files import copy_tree, regular_files
+from ..files import IGNORED_DIRS, copy_tree, regular_files
 from ..results.outcomes import CaseOutcome
 from ..results.report import GradeReport
 from ..spec.assignment import Assignment
-from ..spec.loader import SpecError
+from ..spec.cases import iter_cases
+from ..spec.loader import SpecError, YamlDocument, model_problems, problems_message, read_yaml
 
 MUTANTS_FILE = "mutants.yaml"
 SOLUTIONS_FILE = "solutions.yaml"
@@ -99,24 +102,95 @@ class Library(BaseModel):
 
 
 def load_library(assignment: Assignment) -> Library:
-    mutants = _entries(assignment.dir / MUTANTS_FILE, _MutantsFile)
-    solutions = _entries(assignment.dir / SOLUTIONS_FILE, _SolutionsFile)
-    return Library(mutants=mutants.mutants if mutants else [], solutions=solutions.solutions if solutions else [])
+    return _read(assignment)[0]
 
 
-def _entries(path: Path, model: type[BaseModel]) -> BaseModel | None:
+def _read(assignment: Assignment) -> tuple[Library, dict[str, YamlDocument]]:
+    mutants, mutants_doc = _entries(assignment.dir / MUTANTS_FILE, _MutantsFile)
+    solutions, solutions_doc = _entries(assignment.dir / SOLUTIONS_FILE, _SolutionsFile)
+    documents = {kind: doc for kind, doc in (("mutants", mutants_doc), ("solutions", solutions_doc)) if doc is not None}
+    return Library(mutants=mutants.mutants if mutants else [],
+                   solutions=solutions.solutions if solutions else []), documents
+
+
+def _entries(path: Path, model: type[BaseModel]) -> tuple[BaseModel | None, YamlDocument | None]:
     if not path.is_file():
-        return None
+        return None, None
     try:
-        loaded = model.model_validate(yaml.safe_load(path.read_text()) or {})
-    except yaml.YAMLError as exc:
-        raise LibraryError(f"{path}: not valid YAML: {exc}") from None
+        document = read_yaml(path)
+    except SpecError as exc:
+        raise LibraryError(str(exc)) from None
+    try:
+        loaded = model.model_validate(document.data or {})
     except ValidationError as exc:
-        raise LibraryError(f"{path}: {exc}") from None
-    names = [entry.name for field in model.model_fields for entry in getattr(loaded, field)]
-    if duplicates := sorted({n for n in names if names.count(n) > 1}):
-        raise LibraryError(f"{path}: two entries are named {duplicates[0]!r}")
-    return loaded
+        raise LibraryError(problems_message(path, model_problems(document, exc), "library")) from None
+    problems, seen = [], set()
+    for field in model.model_fields:
+        for i, entry in enumerate(getattr(loaded, field)):
+            if entry.name in seen:
+                problems.append(document.problem((field, i, "name"), f"two entries are named {entry.name!r}"))
+            seen.add(entry.name)
+    if problems:
+        raise LibraryError(problems_message(path, problems, "library"))
+    return loaded, document
+
+
+def validate(assignment: Assignment) -> Library:
+    """The library, checked against the reference, the spec's cases and the folders beside it
+    before anything is graded; a LibraryError lists every problem, each with its file and line,
+    the entry and why."""
+    library, documents = _read(assignment)
+    case_ids = [c.id for c in iter_cases(assignment.spec)]
+    problems = []
+    for kind, file, entries in (("mutants", MUTANTS_FILE, library.mutants),
+                                ("solutions", SOLUTIONS_FILE, library.solutions)):
+        document = documents.get(kind)
+        for i, entry in enumerate(entries):
+            problems += [document.problem((kind, i, *loc), reason)
+                         for loc, reason in _entry_problems(assignment, entry, kind, case_ids)]
+        problems += _undeclared_folders(assignment, kind, file, entries, document)
+    if problems:
+        raise LibraryError(problems_message(assignment.dir, problems, "library"))
+    return library
+
+
+def _entry_problems(assignment: Assignment, entry: KnownSubmission, kind: str,
+                    case_ids: list[str]) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    if entry.files is not None:
+        folder = assignment.dir / kind / entry.files
+        graded = {Path(f).name for f in assignment.spec.files}
+        if not folder.is_dir():
+            out.append((("files",), f"no folder {kind}/{entry.files}/ beside {kind}.yaml"))
+        elif not any(rel.name in graded or rel.suffix == ".ipynb" for rel in regular_files(folder)):
+            out.append((("files",), f"{kind}/{entry.files}/ holds none of the graded files "
+                                    f"({', '.join(sorted(graded))}) and no notebook: it would grade as a "
+                                    "submission error"))
+    out += [(("edits", number - 1), reason) for number, reason in _edit_problems(assignment, entry)[1]]
+    if isinstance(entry, Mutant):
+        for field in ("must_fail", "may_fail"):
+            for j, pattern in enumerate(getattr(entry, field)):
+                if not any(matches(i, pattern) for i in case_ids):
+                    starts = ", ".join(dict.fromkeys(i.split("/", 1)[0] + "/" for i in case_ids))
+                    out.append(((field, j), f"pattern {pattern!r} matches no case id (the ids start with {starts})"))
+    return out
+
+
+def _undeclared_folders(assignment: Assignment, kind: str, file: str, entries: list[KnownSubmission],
+                        document: YamlDocument | None) -> list[str]:
+    folder = assignment.dir / kind
+    if not folder.is_dir():
+        return []
+    declared = {e.files for e in entries if e.files is not None}
+    fields = "name, description, must_fail and files" if kind == "mutants" else "name, description and files"
+    out = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and p.name not in IGNORED_DIRS):
+        if sub.name in declared:
+            continue
+        reason = (f"{kind}/{sub.name}/ is the `files:` of no entry, so regress never grades it: declare it "
+                  f"({fields}: {sub.name}) or delete the folder")
+        out.append(document.problem((kind,), reason) if document else f"{assignment.dir / file}: missing, but {reason}")
+    return out
 
 
 def materialize(assignment: Assignment, entry: KnownSubmission, dest: Path, library_dir: Path | None = None) -> Path:
@@ -140,57 +214,71 @@ def materialize(assignment: Assignment, entry: KnownSubmission, dest: Path, libr
 def edited_files(assignment: Assignment, entry: KnownSubmission) -> dict[str, str]:
     """Every file the entry's edits touch, with the edits applied; raises LibraryError unless each
     old text occurs exactly once in the reference and no two edits overlap."""
-    by_file: dict[str, list[tuple[int, Edit]]] = {}
-    for number, edit in enumerate(entry.edits, start=1):
-        by_file.setdefault(edit.file, []).append((number, edit))
-    out = {}
-    for file, edits in by_file.items():
-        path = assignment.reference_dir / file
-        if not path.is_file():
-            raise LibraryError(f"{entry.name}, edit {edits[0][0]}: reference/{assignment.name}/{file} does not exist")
-        where = f"reference/{assignment.name}/{file}"
-        if file.endswith(".ipynb"):
-            out[file] = _edit_notebook(path.read_text(), edits, entry.name, where)
-        else:
-            out[file] = _apply(path.read_text(), edits, entry.name, where)
+    out, problems = _edit_problems(assignment, entry)
+    if problems:
+        number, reason = problems[0]
+        raise LibraryError(f"{entry.name}, edit {number}: {reason}")
     return out
 
 
-def _apply(text: str, edits: list[tuple[int, Edit]], name: str, where: str) -> str:
-    spans = []
+def _edit_problems(assignment: Assignment, entry: KnownSubmission) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """The edited files, and (edit number, reason) for every edit that cannot apply."""
+    by_file: dict[str, list[tuple[int, Edit]]] = {}
+    for number, edit in enumerate(entry.edits, start=1):
+        by_file.setdefault(edit.file, []).append((number, edit))
+    out, problems = {}, []
+    for file, edits in by_file.items():
+        path = assignment.reference_dir / file
+        where = f"reference/{assignment.name}/{file}"
+        if not path.is_file():
+            problems += [(number, f"{where} does not exist") for number, _ in edits]
+            continue
+        edit = _edit_notebook if file.endswith(".ipynb") else _apply
+        out[file], found = edit(path.read_text(), edits, where)
+        problems += found
+    return out, sorted(problems)
+
+
+def _apply(text: str, edits: list[tuple[int, Edit]], where: str) -> tuple[str, list[tuple[int, str]]]:
+    spans, problems = [], []
     for number, edit in edits:
         count = text.count(edit.old)
         if count != 1:
-            raise LibraryError(f"{name}, edit {number}: its old text occurs {count} times in {where}, not once "
-                               "(did the reference change?)")
+            problems.append((number, f"its old text occurs {count} times in {where}, not once (did the reference "
+                                     "change?)"))
+            continue
         start = text.index(edit.old)
         spans.append((start, start + len(edit.old), number, edit.new))
     spans.sort()
     for (_, end, first, _), (start, _, second, _) in zip(spans, spans[1:]):
         if start < end:
-            raise LibraryError(f"{name}: edits {first} and {second} overlap in {where}")
+            problems.append((second, f"overlaps edit {first} in {where}"))
     for start, end, _, new in reversed(spans):
         text = text[:start] + new + text[end:]
-    return text
+    return text, problems
 
 
-def _edit_notebook(text: str, edits: list[tuple[int, Edit]], name: str, where: str) -> str:
+def _edit_notebook(text: str, edits: list[tuple[int, Edit]], where: str) -> tuple[str, list[tuple[int, str]]]:
     """Edits of a notebook apply to its code cells' sources: each old text occurs exactly once
     among all of them, and the notebook keeps its other cells, outputs and metadata."""
     notebook = json.loads(text)
     cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
     by_cell: dict[int, list[tuple[int, Edit]]] = {}
+    problems = []
     for number, edit in edits:
-        holders = [i for i, source in enumerate(sources) if edit.old in source]
         total = sum(source.count(edit.old) for source in sources)
         if total != 1:
-            raise LibraryError(f"{name}, edit {number}: its old text occurs {total} times in the code cells of "
-                               f"{where}, not once (did the reference change?)")
-        by_cell.setdefault(holders[0], []).append((number, edit))
+            problems.append((number, f"its old text occurs {total} times in the code cells of {where}, not once "
+                                     "(did the reference change?)"))
+            continue
+        holder = next(i for i, source in enumerate(sources) if edit.old in source)
+        by_cell.setdefault(holder, []).append((number, edit))
     for index, cell_edits in by_cell.items():
-        cells[index]["source"] = _apply(sources[index], cell_edits, name, where).splitlines(keepends=True)
-    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+        edited, found = _apply(sources[index], cell_edits, where)
+        cells[index]["source"] = edited.splitlines(keepends=True)
+        problems += found
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", problems
 
 
 def show(assignment: Assignment, entry: KnownSubmission, library_dir: Path | None = None) -> str:
@@ -229,7 +317,10 @@ def matches(case_id: str, pattern: str) -> bool:
 
 def expectation_failures(entry: Mutant | None, report: GradeReport) -> list[str]:
     """Why this report is not what the entry promises (full marks when `entry` is None or a
-    solution; the declared failures for a mutant); empty when it is."""
+    solution; the declared failures for a mutant); empty when it is. A case the grader could
+    not grade fails every promise."""
+    if faults := grader_fault_lines(report):
+        return faults
     if report.status != "completed":
         return [f"grading did not complete: {report.status}: {report.message}"]
     if not isinstance(entry, Mutant):
@@ -252,3 +343,8 @@ def expectation_failures(entry: Mutant | None, report: GradeReport) -> list[str]
             problems.append(f"{c.id}: outcome {c.outcome}, expected one of {entry.outcomes}")
     return problems
 
+
+
+def grader_fault_lines(report: GradeReport) -> list[str]:
+    """One line per case the grader could not grade: a regression of any entry, whatever it expects."""
+    return [f"{case_id}: grader error, not graded: {fault}" for case_id, fault in report.grader_faults().items()]

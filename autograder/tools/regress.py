@@ -4,13 +4,19 @@ every alternative solution gets full marks, and every mutant fails exactly the c
 declares (`library.expectation_failures`). Run by a TA after editing a spec, and by our CI for
 every assignment.
 
-Each grading is a separate `autograder grade` process (`grading_process`), several at a time.
-The rules, enforced here: the reference and every solution get full marks and a positive
-total; the template gets zero with every case "not implemented"; every mutant fails the cases
-its `must_fail` names and passes the others (but `may_fail`), never with full marks unless what
-it fails is worth 0 points (an optional part), and with an outcome from its `outcomes` when
-those are given; and the library holds at least MIN_MUTANTS mutants, so that an assignment
-cannot pass regress by having no known mistakes.
+Each grading is a separate `autograder grade` process (`grading_process`), several at a time,
+after the library validates (`library.validate`: every edit applies, every pattern matches a
+case, every folder is declared). The rules, enforced here:
+- the reference and every solution get full marks and a positive total;
+- the template gets zero with every case "not implemented";
+- every mutant fails the cases its `must_fail` names and passes the others (but `may_fail`),
+  never with full marks unless what it fails is worth 0 points (an optional part), and with an
+  outcome from its `outcomes` when those are given;
+- no case of any grading is a grader error (a check or comparator that raised, a reference
+  output no comparator can use): that is a regression whatever the entry expects;
+- the library holds at least MIN_MUTANTS mutants, so that an assignment cannot pass regress by
+  having no known mistakes.
+`autograder build` refuses to build an assignment that breaks any of them (`failure_lines`).
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from ..results.outcomes import GradingStatus
 from ..results.report import GradeReport
 from ..spec.assignment import Assignment
 from .grading_process import GradingJob, GradingOutcome, default_timeout_s, grade_in_process, upload_from_path
-from .library import KnownSubmission, Mutant, expectation_failures, load_library, materialize
+from .library import (KnownSubmission, Mutant, expectation_failures, grader_fault_lines, materialize,
+                      validate)
 from .mistakes import warm_caches
 
 MIN_MUTANTS = 10
@@ -69,6 +76,14 @@ class RegressReport(BaseModel):
     def regressions(self) -> list[RegressEntry]:
         return [e for e in self.entries if not e.ok]
 
+    def failure_lines(self) -> list[str]:
+        """Every regression with what differs, then the library's own problems; empty when ok."""
+        lines = []
+        for e in self.regressions():
+            lines.append(f"{e.kind} {e.name}: expected {e.expects}")
+            lines += [f"    {p}" for p in e.problems]
+        return lines + self.problems
+
 
 class _Target(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -82,7 +97,7 @@ class _Target(BaseModel):
 def regress(assignment: Assignment, *, jobs: int | None = None, timeout_s: float | None = None) -> RegressReport:
     start = time.monotonic()
     warm_caches(assignment)
-    library = load_library(assignment)
+    library = validate(assignment)
     timeout = timeout_s or default_timeout_s(assignment)
     root = settings.course_root()
     with tempfile.TemporaryDirectory(prefix="autograder-regress-") as tmp:
@@ -134,6 +149,8 @@ def _fails_optional(report: GradeReport) -> bool:
 
 
 def _template_failures(report: GradeReport) -> list[str]:
+    if faults := grader_fault_lines(report):
+        return faults
     if report.status != "completed":
         return [f"grading did not complete: {report.status}: {report.message}"]
     return [f"{c.id}: {c.outcome}, but the untouched template must be 'not implemented'"

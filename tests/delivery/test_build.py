@@ -77,6 +77,10 @@ def test_autograder_zip_holds_what_grading_needs_and_nothing_else(built, name):
     assert not [p for p in reference_only_files(a) if p.read_bytes() in contents]
     baked = json.loads(members[f"course/assignments/{name}/{SHIPPED_FILE}"][1])
     assert sorted(baked["cases"]) == sorted(c.id for c in select_cases(a))
+    for path in (p for p in a.template_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        # The whole template, which setup.sh's self-test grades.
+        assert members[f"course/student_template/{name}/{path.relative_to(a.template_dir).as_posix()}"][1] == path.read_bytes()
+    assert "commands/selftest.py" in {m.removeprefix("autograder/") for m in members}
 
     requirements = members["requirements.txt"][1].decode().split()
     lock = _read_lock(DEFAULT_LOCK)
@@ -115,11 +119,10 @@ def test_student_zip_holds_the_template_and_the_visible_cases_only(built, name, 
     assert "autograder.reporters.pytest_plugin" in (tmp_path / "conftest.py").read_text()
 
 
-def test_builds_are_reproducible(tmp_path):
-    for out in ("one", "two"):
-        assert run_cli("build", "conv1d", "--out", str(tmp_path / out)).returncode == 0
-    for name in ("conv1d-autograder.zip", "conv1d-student.zip"):
-        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+def test_builds_are_reproducible(built, tmp_path):
+    assert run_cli("build", "conv1d", "--out", str(tmp_path)).returncode == 0
+    for earlier in built("conv1d"):
+        assert (tmp_path / earlier.name).read_bytes() == earlier.read_bytes()
 
 
 def test_unknown_assignment_fails_cleanly(tmp_path):
@@ -220,6 +223,29 @@ def test_gradescope_zip_grades_reference_template_and_a_mutant(built, name, tmp_
         assert 0 < partial["score"] < total
         status = {t["extra_data"]["id"]: t["status"] for t in partial["tests"]}
         assert [i for i in failing if status[i] != "failed"] == [] and [i for i in passing if status[i] != "passed"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop happens only when grading as root, as on Gradescope")
+def test_setup_fails_when_the_sandbox_uid_cannot_reach_the_venv(built):
+    # The issue's image: a parent of the venv only root may traverse, so that the student's lazy
+    # `import numpy.random` would fail. setup.sh's chmod -R fixes the venv, not its parents.
+    closed = Path(tempfile.mkdtemp(prefix="autograder-closed-"))
+    try:
+        with gradescope_box(built("conv1d")[0]) as box:
+            box.setup()  # the shared venv, set up as usual
+            closed.chmod(0o700)
+            (closed / "venv").symlink_to(box.venv)
+            env = {**box.env, "AUTOGRADER_VENV": str(closed / "venv")}
+            result = subprocess.run([str(box.root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
+                                    timeout=600)
+    finally:
+        shutil.rmtree(closed)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (f"the sandbox uid could not import what this interpreter has: {closed} (mode 0700) is closed to other "
+            "users") in result.stderr
+    assert result.stderr.rstrip().endswith("setup.sh: the grading image failed its self-test (above), so students' "
+                                           "code would not be graded as it must; fix the image and build it again")
 
 
 @pytest.mark.slow

@@ -59,7 +59,8 @@ def test_otter_zip_is_otters_own_with_our_tests_engine_and_pins(exported, name):
         for path in (out / "tests").glob("*.py"):
             assert zf.read(f"tests/{path.name}") == path.read_bytes()
         assert {"files/autograder/delivery/otter_runtime.py", f"files/assignments/{name}/assignment.yaml",
-                f"files/assignments/{name}/{a.spec.harness}"} <= names
+                f"files/assignments/{name}/{a.spec.harness}",
+                f"files/assignments/{name}/expected_values.json"} <= names  # a built course: no reference needed
         assert not [n for n in names if "/reference/" in n or "/mutants" in n or "/solutions" in n]
         assert not [n for n in names if n.startswith(("files/autograder/tools/", "files/autograder/delivery/build"))]
         pip = next(d["pip"] for d in yaml.safe_load(zf.read("environment.yml"))["dependencies"] if isinstance(d, dict))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from autograder.judging.compare import compare
+from autograder.judging.verdict import GraderFault
 from autograder.sandbox.child.wire import Unsupported
 from autograder.spec.models import AllClose, Check, Exact, RelError
 
@@ -66,9 +67,17 @@ def test_nan_is_never_close_unless_expected():
     assert run(AllClose(kind="allclose", equal_nan=True), both, both.copy()).passed
 
 
-def test_reference_nan_without_equal_nan_is_a_spec_problem():
-    with pytest.raises(ValueError, match="equal_nan"):
-        run(CLOSE, np.array([np.nan]), np.array([np.nan]))
+def test_reference_nan_without_equal_nan_is_a_grader_fault_naming_where():
+    with pytest.raises(GraderFault) as info:
+        run(CLOSE, np.array([1.0, np.nan, np.nan]), np.array([1.0, 2.0, 3.0]))
+    assert str(info.value) == ("the reference's `output` contains NaN (2 of 3 entries, first at index (1,)); fix the "
+                               "reference, or set `equal_nan: true` on an allclose comparator if NaN is the right answer")
+
+
+def test_a_reference_output_no_comparator_handles_is_a_grader_fault():
+    with pytest.raises(GraderFault, match=r"the reference's `output\[1\]` is a `builtins.set` object, which no "
+                                          "comparator handles"):
+        run(CLOSE, (np.zeros(2), Unsupported("builtins.set")), (np.zeros(2), [1, 2]))
 
 
 def test_infinities_match_only_with_same_sign():

@@ -82,3 +82,51 @@ def test_list_command_shows_conv1d(cli):
     result = cli("list")
     assert result.returncode == 0
     assert "conv1d" in result.stdout
+
+
+def line_in(path, needle):
+    text = path.read_text()
+    return text[:text.index(needle)].count("\n") + 1
+
+
+def test_a_model_error_names_the_line_of_its_field(tmp_path):
+    path = write(tmp_path, GOOD.replace("call: f", "call: f\n        compare: {kind: allclose, rtol: -1}"))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(info.value).splitlines() == [
+        f"{path}: 1 problem(s) in the spec",
+        f"  {path}:{line_in(path, 'compare:')}: problems[first].cases[one].compare.rtol: Input should be greater than "
+        "or equal to 0 (got -1)"]
+
+
+def test_a_missing_field_names_the_line_of_its_mapping(tmp_path):
+    path = write(tmp_path, GOOD.replace("        call: f\n", ""))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(info.value).splitlines()[1] == f"  {path}:{line_in(path, '- name: one')}: problems[first].cases[one].call: Field required"
+
+
+def test_a_value_matching_no_member_of_a_union_is_one_problem(tmp_path):
+    path = write(tmp_path, GOOD.replace("shape: [3]", "shape: [3.5]"))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(info.value).splitlines()[1:] == [
+        f"  {path}:{line_in(path, 'shape:')}: problems[first].cases[one].inputs.x.shape[0]: Input should be a valid "
+        "integer, got a number with a fractional part; or Input should be a valid string (got 3.5)"]
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = write(tmp_path, "name: demo\ntitle: [unclosed\nfiles: []\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(info.value).startswith(f"{path}:")
+    assert str(info.value).split(":")[1] in ("2", "3", "4") and "not valid YAML" in str(info.value)
+
+
+def test_every_field_of_the_schema_has_a_description():
+    schema = AssignmentSpec.model_json_schema()
+    models = {"AssignmentSpec": schema, **schema["$defs"]}
+    undescribed = [f"{model}.{field}" for model, definition in models.items()
+                   for field, prop in definition.get("properties", {}).items() if not prop.get("description")]
+    assert undescribed == []
+    assert sum(len(d.get("properties", {})) for d in models.values()) >= 80  # the walk saw the fields

@@ -3,8 +3,11 @@
 #
 # It creates a virtualenv with the pinned packages of requirements.txt (CPU-only torch when the
 # assignment uses torch), outside source/ so that the unprivileged uid running student code can
-# execute it, then closes source/ (spec, expected values) to every other uid. The system python3
-# is never modified. Idempotent: a second run with the same requirements only re-applies modes.
+# execute it, then closes source/ (spec, expected values) to every other uid. Last, the image
+# tests itself (`autograder selftest`): the untouched template is graded the way every
+# submission will be, as the sandbox uid; if that fails, so does this script, with the reason in
+# Gradescope's build log. The system python3 is never modified. Idempotent: a second run with the
+# same requirements only re-applies modes and tests again.
 #
 # Environment (all optional):
 #   AUTOGRADER_ROOT         where Gradescope's folders live (default /autograder)
@@ -62,3 +65,11 @@ fi
 chmod -R a+rX "$VENV"
 chmod 711 "$ROOT"
 chmod 700 "$SOURCE"
+
+# The way run_autograder grades, from source/ with the same environment, on the untouched template.
+if ! (cd "$SOURCE" && PYTHONPATH="$SOURCE" AUTOGRADER_COURSE_ROOT="$SOURCE/course" AUTOGRADER_CACHE="$SOURCE/.cache" \
+        TMPDIR="${TMPDIR:-/tmp}" "$VENV/bin/python" -m autograder selftest @ASSIGNMENT@); then
+    echo "setup.sh: the grading image failed its self-test (above), so students' code would not be graded" \
+         "as it must; fix the image and build it again" >&2
+    exit 1
+fi

@@ -115,9 +115,11 @@ def test_the_page_of_a_real_batch_loads_and_holds_the_class_numbers(browser, cla
     # The crashing mutant's transposes crashed; the broken code raised on import, everywhere.
     assert "2 crashed" in rows[[c.id for c in first].index("transpose/asymmetric_kernel")][5]
 
-    assert browser.find_element(By.ID, "diagnoses").text.endswith("No case carries a diagnosis: no submission's "
-                                                                  "output matched a known mistake of the "
-                                                                  "assignment's library.")
+    # The true-convolution mutant's wrong outputs are that known mistake's, in both its forms.
+    diagnosed = {row[0]: row for row in cells(browser, "diagnosis-table")}
+    assert set(diagnosed) == {"true_convolution"}
+    assert diagnosed["true_convolution"][1] == "2" and diagnosed["true_convolution"][3].split(", ") == [
+        "mutant_true_convolution_folder", "mutant_true_convolution_nested_zip"]
     assert browser.find_element(By.ID, "no-verdict-none").text == "Every submission got a verdict."
     faults = {row[0]: row for row in cells(browser, "case-fault-table")}
     for broken in ("broken_syntax", _shown(HOSTILE_ID)):

@@ -110,7 +110,7 @@ def _generate(assignment: Assignment, work: Path, tests_dir: Path, zip_path: Pat
     for name in (SPEC_FILE, assignment.spec.harness, assignment.spec.checks):
         if name is not None:
             shutil.copyfile(assignment.dir / name, spec_dir / name)
-    write_shipped(assignment, cases, values, spec_dir)  # what makes it a course that needs no reference
+    write_shipped(assignment, cases, values, {}, spec_dir)  # what makes it a course that needs no reference
     requirements = pinned_requirements(needed_distributions(assignment).distributions, lock, cpu_builds=True)
     torch_index = settings.torch_index()
     if torch_index and any(r.split("==")[0].lower() == "torch" for r in requirements):

@@ -167,7 +167,7 @@ def test_shipped_values_are_used_only_while_their_case_and_harness_are_unchanged
     a = copy_course("conv1d", tmp_path)
     cases = select_cases(a)
     values = expected_outputs(a, cases, {c.id: generate_inputs(c) for c in cases})
-    write_shipped(a, cases, values, a.dir)
+    write_shipped(a, cases, values, {}, a.dir)
     baked = read_shipped(a, cases)
     assert baked is not None and baked.keys() == values.keys()
     assert all(wire.encode(baked[k]) == wire.encode(values[k]) for k in values)

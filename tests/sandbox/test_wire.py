@@ -101,3 +101,9 @@ def test_big_endian_arrays_keep_their_values():
     value = np.arange(4, dtype=">f8")
     back = wire.decode(wire.loads(wire.dumps({"v": wire.encode(value)}))["v"])
     np.testing.assert_array_equal(back, value)
+
+
+def test_an_unsupported_value_keeps_the_type_it_stood_for_when_encoded_again():
+    once = wire.decode(wire.encode({1, 2}))
+    assert isinstance(once, wire.Unsupported) and once.type_name == "builtins.set"
+    assert wire.decode(wire.encode(once)).type_name == "builtins.set"  # a cached value, read and written back

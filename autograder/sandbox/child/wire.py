@@ -59,6 +59,8 @@ def encode(obj: Any, depth: int = 0) -> Any:
         return _encode_array(obj)
     if _is_torch_tensor(obj):
         return {"__tensor__": _encode_array(obj.detach().cpu().numpy())}
+    if t is Unsupported:  # decoded once already (a cached value): it keeps the type it stood for
+        return {"__unsupported__": obj.type_name}
     return {"__unsupported__": f"{t.__module__}.{t.__qualname__}"}
 
 

@@ -165,6 +165,9 @@ def test_the_handout_is_the_reference_with_four_holes_that_raise():
     kinds = [c.cell_type for c in reference.cells]
     assert len(kinds) == 21 and kinds.count("markdown") == 7
     assert reference.cells[1].source.startswith("%pip install") and "150000" in reference.cells[14].source
+    # Otter runs every cell of a notebook: it must neither install packages where it grades nor train.
+    for nb in (template, reference):
+        assert [i for i, c in enumerate(nb.cells) if "otter_ignore" in c.metadata.get("tags", [])] == [1, 14]
 
 
 # --- the checks' messages, on what the harness returns ------------------------------------------

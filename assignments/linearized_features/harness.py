@@ -1,76 +1,120 @@
-"""Calls into the student's linearized_features.py; runs in the student process (and for the reference).
+"""Calls into the student's q_linearized_features notebook; runs in the student process (and for the reference).
 
-Networks are built here from the case's seed, the same way in both processes, so the reference and
-the student see bit-identical parameters. A None from the student is passed straight back, so the
-grader can say "not implemented" instead of reporting an error from our own code.
+The harness builds what the notebook's own cells would: the data (sorted inputs in [0, 1], and the
+plotting inputs X_test = X plus an even grid) and the course's networks (`nn.Sequential` of
+`nn.Linear` and `nn.ReLU`, first-layer elbows inside [0, 1]), at initialization or after some
+steps of gradient descent. Both come from the case's seed, the same way in both processes, so the
+reference and the student see bit-identical parameters. Only plain data goes back: the lines a
+call drew, the feature matrix, (s, P).
 """
 
 import numpy as np
 import torch
 from torch import nn
 
-import linearized_features
+import autograder_figures
+import q_linearized_features as notebook
 
 torch.set_num_threads(1)
-_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def features(seed, X, width, depth, train_steps):
-    model = network(seed, X.shape[1], width, depth, X.dtype, train_steps)
-    return linearized_features.compute_features(model, torch.from_numpy(X))
+def drawn_derivatives(seed, n_train, n_grid, width, depth, dtype, train_steps, group):
+    """Part (a): the lines backward_and_plot_grad draws on X_test for one parameter group."""
+    model = network(seed, width, depth, dtype, train_steps)
+    X_test = data(seed, n_train, n_grid)[2]
+    _, figures = autograder_figures.capture(notebook.backward_and_plot_grad, X_test, model, vis_name=group,
+                                            title=f"{group} of width {width}")
+    return [{"label": line["label"], "x": line["x"], "y": line["y"]}
+            for figure in figures for axes in figure["axes"] for line in axes["lines"]]
 
 
-def principal(F):
-    return linearized_features.principal_features(F)
+def output_features(seed, n_train, width, depth, dtype, train_steps):
+    """Part (b): collect_output_features on the training inputs."""
+    model = network(seed, width, depth, dtype, train_steps)
+    return notebook.collect_output_features(data(seed, n_train, 0)[0], model)
 
 
-def singular_values(F):
-    result = linearized_features.principal_features(F)
-    return result[0] if isinstance(result, (tuple, list)) and len(result) == 2 else result
+def svd_plot_features(seed, n_train, n_grid, width, depth, dtype, train_steps):
+    """Part (b): compute_svd_plot_features of a network."""
+    model = network(seed, width, depth, dtype, train_steps)
+    return _principal_features(model, *data(seed, n_train, n_grid))
 
 
-def network_principal(seed, X, width, depth):
-    return principal(_staff_features(network(seed, X.shape[1], width, depth, X.dtype), X))
+def linear_svd_plot_features(X, X_test):
+    """Part (b) on y = w . x (no bias), whose feature matrix on X is X itself: singular values as
+    designed, repeated and zero ones included."""
+    torch.manual_seed(0)
+    model = nn.Linear(X.shape[1], 1, bias=False, dtype=torch.float64)
+    return _principal_features(model, X, np.zeros(len(X)), X_test, np.zeros(len(X_test)))
 
 
-def network_singular_values(seed, X, width, depth):
-    return singular_values(_staff_features(network(seed, X.shape[1], width, depth, X.dtype), X))
+def _principal_features(model, X, y, X_test, y_test):
+    """(s, P) from the student's compute_svd_plot_features, run with our collect_output_features so
+    that only its own two lines are graded here, and P cut to its first min(n, d) columns: past the
+    singular values, a full_matrices=True SVD's right singular vectors are arbitrary."""
+    rank = min(len(X), sum(p.numel() for p in model.parameters()))
+    theirs = notebook.collect_output_features
+    notebook.collect_output_features = staff_features
+    try:
+        result, _ = autograder_figures.capture(notebook.compute_svd_plot_features, X, y, X_test, y_test, model,
+                                               title="principal features")
+    finally:
+        notebook.collect_output_features = theirs
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return result
+    s, P = result
+    if len(getattr(P, "shape", ())) == 2 and P.shape[1] > rank:
+        P = P[:, :rank]
+    return s, P
 
 
-def pipeline(seed, X, width, depth, train_steps):
-    """The notebook's use: the student's features of a network, then their SVD."""
-    F = features(seed, X, width, depth, train_steps)
-    if F is None:
-        return None
-    F = F.detach().cpu().numpy() if isinstance(F, torch.Tensor) else np.asarray(F)
-    return linearized_features.principal_features(F)
+def staff_features(inputs, model):
+    """Our feature matrix: the output's gradient for each input, in model.parameters() order, in the
+    model's dtype."""
+    parameters = tuple(model.parameters())
+    rows = []
+    for x in inputs:
+        output = model(torch.as_tensor(x, dtype=parameters[0].dtype))
+        gradients = torch.autograd.grad(output.sum(), parameters)
+        rows.append(torch.cat([g.reshape(-1) for g in gradients]))
+    return torch.stack(rows).numpy()
 
 
-def network(seed, in_features, width, depth, dtype, train_steps=0):
-    """The course's network, nn.Sequential(Linear, ReLU, ..., Linear) with one output, in PyTorch's
-    default initialization from `seed`, then `train_steps` of gradient descent on a fixed curve."""
+def curve(X):
+    """The fixed piecewise linear target of the harness's data and training."""
+    return np.interp(X[:, 0], [0.0, 0.3, 0.55, 0.8, 1.0], [0.2, 1.0, -0.6, 0.4, -0.2])
+
+
+def data(seed, n_train, n_grid):
+    """As the notebook makes them: X sorted in [0, 1] with noisy labels y, and X_test, the sorted
+    union of X and an even grid of n_grid points, with the curve's values y_test."""
+    rng = np.random.RandomState(seed)
+    X = np.sort(rng.rand(n_train, 1), axis=0)
+    y = curve(X) + 0.1 * rng.randn(n_train)
+    X_test = np.sort(np.concatenate([X, np.linspace(0, 1, n_grid)[:, None]]), axis=0)
+    return X, y, X_test, curve(X_test)
+
+
+def network(seed, width, depth, dtype, train_steps=0):
+    """The course's network with `depth` hidden layers of `width` ReLU units, PyTorch's default
+    initialization but the first layer's biases set so that its elbows lie in [0, 1], then
+    `train_steps` steps of full-batch gradient descent on the curve. Like a network the
+    notebook trained, a trained one keeps its last step's gradients in .grad."""
     torch.manual_seed(seed)
-    dtype = _DTYPES[np.dtype(dtype)]
-    sizes = [in_features] + [width] * depth + [1]
+    sizes = [1] + [width] * depth
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out, dtype=dtype), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
-    x = torch.linspace(-1, 1, 16 * in_features, dtype=dtype).reshape(16, in_features)
-    y = torch.sin(3 * x.sum(dim=1, keepdim=True))
+        layers += [nn.Linear(fan_in, fan_out, dtype=_DTYPES[dtype]), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(width, 1, dtype=_DTYPES[dtype]))
+    elbows = np.sort(np.random.default_rng(seed).random(width))  # not data()'s stream: no input on an elbow
+    with torch.no_grad():
+        model[0].bias.copy_(torch.from_numpy(-elbows * model[0].weight.double().numpy().ravel()))
+    x = torch.linspace(0, 1, 32, dtype=_DTYPES[dtype])[:, None]
+    target = torch.from_numpy(curve(x.double().numpy())).to(_DTYPES[dtype])[:, None]
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     for _ in range(train_steps):
         optimizer.zero_grad()
-        ((model(x) - y) ** 2).mean().backward()
+        ((model(x) - target) ** 2).mean().backward()
         optimizer.step()
-    model.zero_grad(set_to_none=True)
     return model
-
-
-def _staff_features(model, X):
-    """Our own feature matrix for the principal_features cases, so that they never depend on the
-    student's compute_features."""
-    params = list(model.parameters())
-    rows = [torch.cat([g.reshape(-1) for g in torch.autograd.grad(model(x.unsqueeze(0)).sum(), params)])
-            for x in torch.from_numpy(X)]
-    return torch.stack(rows).numpy()

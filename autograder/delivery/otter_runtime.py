@@ -23,7 +23,7 @@ from typing import Any
 
 from ..judging.checks import load_checks
 from ..judging.judge import judge
-from ..sandbox.child import wire
+from ..sandbox.child import figures, wire
 from ..sandbox.runner import CallOutcome, ErrorInfo
 from ..spec.assignment import load_assignment
 from ..spec.cases import generate_inputs, iter_cases
@@ -69,6 +69,7 @@ def _install_student_modules(files: list[str], env: dict[str, Any]) -> None:
 
 
 def _call(harness_path, case_id: str, call: str, inputs: dict[str, Any], *, measure: bool) -> CallOutcome:
+    sys.modules.setdefault("autograder_figures", figures)  # as our worker provides it to harnesses
     spec = importlib.util.spec_from_file_location("_autograder_harness", harness_path)
     harness = importlib.util.module_from_spec(spec)
     if measure:

@@ -22,6 +22,11 @@ from ..tools.library import edited_files, load_library
 DEFAULT_LOCK = PACKAGE_DIR.parent / "requirements.lock"
 ENGINE_PACKAGES = ("numpy", "pydantic", "pyyaml")  # what the grader itself imports
 CPU_BUILDS = {"torch", "torchvision", "torchaudio"}  # pinned to "+cpu" wheels for Gradescope
+# What notebooks import only to be used interactively (widgets, Colab's drive). In definitions mode a
+# notebook's imports are guarded, so grading runs without them; ipywidgets alone would bring IPython
+# and much of Jupyter into the grading image.
+NOTEBOOK_ONLY = {"IPython", "ipywidgets", "google"}
+PROVIDED = {PACKAGE_DIR.name, "autograder_figures"}  # the engine, and the module its worker gives harnesses
 
 
 class BuildError(Exception):
@@ -37,20 +42,25 @@ class Dependencies(BaseModel):
 
 def needed_distributions(assignment: Assignment) -> Dependencies:
     """The engine's packages plus every installed distribution that the assignment's staff code,
-    reference, template or library (typical student code: the mutants and solutions) imports."""
+    reference, template or library (typical student code: the mutants and solutions) imports,
+    but for what a notebook imports only to be used interactively (NOTEBOOK_ONLY)."""
     local = set()  # the assignment's own modules and packages (conv1D, deeplearning, harness)
     imported: set[str] = set()
+    guarded = NOTEBOOK_ONLY if assignment.spec.notebook.mode == "definitions" else set()
+
+    def needs(text: str, suffix: str) -> set[str]:
+        return imported_modules(text, suffix) - (guarded if suffix == ".ipynb" else set())
+
     for root, path in _assignment_sources(assignment):
         local.update(path.relative_to(root).with_suffix("").parts)
-        imported |= imported_modules(path.read_text(errors="replace"), path.suffix)
+        imported |= needs(path.read_text(errors="replace"), path.suffix)
     library = load_library(assignment)
     for entry in (*library.mutants, *library.solutions):
         if entry.edits:
-            imported |= {m for file, text in edited_files(assignment, entry).items()
-                         for m in imported_modules(text, Path(file).suffix)}
+            imported |= {m for file, text in edited_files(assignment, entry).items() for m in needs(text, Path(file).suffix)}
     provided = importlib.metadata.packages_distributions()
     dists, unresolved = set(ENGINE_PACKAGES), set()
-    for module in imported - local - set(sys.stdlib_module_names) - {PACKAGE_DIR.name}:
+    for module in imported - local - set(sys.stdlib_module_names) - PROVIDED:
         if module in provided:
             dists.update(canonicalize_name(d) for d in provided[module])
         else:

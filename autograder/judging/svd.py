@@ -129,7 +129,7 @@ def _principal_features_hint(spec: PrincipalFeatures, s_e: np.ndarray, p_a: np.n
     if same_norm and off_diagonal > 1e-6 * s_e[0] ** 2:
         return (" P looks like F @ vh rather than F @ vh.T: F times an orthogonal matrix, but the columns of "
                 "F V are mutually orthogonal and yours are not. The rows of vh are the right singular vectors.")
-    return " Column i of P should be F v_i = s_i u_i, with v_i the i-th row of vh: P = F @ vh.T."
+    return " Column i of P should be F v_i, F times the i-th right singular vector (row i of vh): P = F @ vh.T."
 
 
 def _factors_shape(exp: dict[str, np.ndarray], act: dict[str, np.ndarray]) -> str | None:

@@ -154,6 +154,18 @@ def test_requirements_follow_what_the_assignment_and_its_library_import(tmp_path
     assert {"conv1D_helpers", "not_a_module_anywhere"} <= set(needs.unresolved)
 
 
+def test_what_a_notebook_imports_only_for_widgets_is_not_installed_for_grading(tmp_path):
+    a = copy_course("linearized_features", tmp_path)
+    assert "from ipywidgets import fixed, interactive, widgets" in (a.reference_dir / "q_linearized_features.ipynb").read_text()
+    needs = needed_distributions(a)
+    assert {"torch", "matplotlib"} <= set(needs.distributions)  # the notebook's imports that grading runs
+    assert not {"ipywidgets", "ipython"} & set(needs.distributions) and not needs.unresolved
+    spec = yaml.safe_load(a.spec_path.read_text())
+    spec["notebook"] = {"mode": "full"}  # every cell runs, the import unguarded: then it is needed
+    a.spec_path.write_text(yaml.safe_dump(spec))
+    assert "ipywidgets" in needed_distributions(load_assignment("linearized_features", root=tmp_path)).distributions
+
+
 def test_torch_is_pinned_to_its_cpu_build_for_gradescope_only():
     version = _read_lock(DEFAULT_LOCK)["torch"].split("+")[0]
     gradescope = pinned_requirements(["torch"], DEFAULT_LOCK, cpu_builds=True)

@@ -13,12 +13,12 @@ import re
 
 import numpy as np
 
-from autograder import check, describe, not_implemented
+from autograder import describe, not_implemented, property_check
 
 _SAFE_LABEL = re.compile(r"^[\w.\[\]-]{1,40}$")  # shown to the student as is; any other label is not
 
 
-@check
+@property_check
 def drawn_derivatives(actual, *, expected, inputs, params, rtol, atol):
     """The lines of one parameter group's plot, as the harness read them from the figures."""
     group = params["group"]
@@ -45,7 +45,7 @@ def drawn_derivatives(actual, *, expected, inputs, params, rtol, atol):
                            columns_may_move=False)
 
 
-@check
+@property_check
 def feature_matrix(actual, *, expected, inputs, params, rtol, atol):
     """collect_output_features' (n, d) matrix."""
     if actual is None:

@@ -1,9 +1,11 @@
 """Naming the likely mistake: a failed case whose output matches, within the case's own tolerance,
 what one of the library's known mistakes returns on that case (`expected.known_mistakes`).
 
-Only a case compared with the reference can be diagnosed this way (a property check compares
-with no output), and only by a mistake the reference's output does not already satisfy. When two
-mistakes match, the message says both rather than guess; `Diagnosis.name` is then None.
+The comparison is the case's own: its comparator, or its staff check called with the mistake's
+output in place of the reference's (a check that judges by a property alone, ignoring the
+reference's output, then finds nothing to match). Only a mistake the reference's output does not
+already satisfy counts. When two mistakes match, the message says both rather than guess;
+`Diagnosis.name` is then None.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ..expected import KnownMistake
-from ..spec.models import AllClose, Check, ComparatorSpec
+from ..spec.models import AllClose, ComparatorSpec
 from .checks import CheckFunction
 from .compare import compare
 
@@ -28,7 +30,7 @@ class Diagnosis(BaseModel):
 
 def diagnose(comparator: ComparatorSpec, expected: Any, actual: Any, mistakes: list[KnownMistake], *,
              inputs: dict[str, Any], params: dict[str, Any], checks: dict[str, CheckFunction]) -> Diagnosis | None:
-    if isinstance(comparator, Check) or not mistakes:
+    if not mistakes:
         return None
     # A mistake's output may hold NaN where the reference's never does (an entry left unfilled).
     matching = comparator.model_copy(update={"equal_nan": True}) if isinstance(comparator, AllClose) else comparator

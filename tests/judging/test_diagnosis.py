@@ -51,9 +51,19 @@ def test_a_mistake_the_reference_satisfies_diagnoses_nothing():
     assert found(EXPECTED + 1e-9, [SAME]) is None
 
 
-def test_property_checks_are_never_diagnosed():
-    check = Check(kind="check", function="adjoint")
-    assert diagnose(check, EXPECTED, EXPECTED[::-1].copy(), [FLIPPED], inputs={}, params={}, checks={}) is None
+def test_a_check_compares_with_the_mistakes_output_as_it_does_with_the_references():
+    def near(actual, *, expected, inputs, params, rtol=1e-6):
+        return None if np.allclose(actual, expected, rtol=rtol) else "not near"
+
+    def positive(actual, *, expected, inputs, params):  # a property alone: the reference's output plays no part
+        return None if np.all(np.asarray(actual) > 0) else "not positive"
+
+    checks = {"near": near, "positive": positive}
+    by = {name: Check(kind="check", function=name) for name in checks}
+    assert diagnose(by["near"], EXPECTED, EXPECTED[::-1].copy(), [FLIPPED], inputs={}, params={},
+                    checks=checks).name == "flipped"
+    negative = KnownMistake(name="negated", diagnosis="the sign is flipped.", value=-EXPECTED)
+    assert diagnose(by["positive"], EXPECTED, -EXPECTED, [negative], inputs={}, params={}, checks=checks) is None
 
 
 SPEC = AssignmentSpec.model_validate({"name": "tiny", "title": "Tiny", "files": ["tiny.py"], "problems": [

@@ -24,6 +24,11 @@ from .spec.assignment import Assignment
 from .spec.cases import generate_inputs, select_cases
 from .submission.staging import SubmissionError, module_name, stage
 
+# What the reader of the student's files may use: plenty for any notebook a course hands out, and
+# under Gradescope's 768 MB, so that a cell too large to parse fails with MemoryError (that cell is
+# skipped) instead of the whole reader being killed by the container (the file would be lost).
+READER_MEMORY_MB = 512
+
 
 def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
           started: StartedWorker | None = None) -> GradeReport:
@@ -52,7 +57,8 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
     with grading_uid() as uid, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         base = Path(tmp)
         base.chmod(0o711)  # traversable, not listable, by the sandbox uid
-        inspect = confined_inspector(base, uid=uid, memory_mb=spec.memory_limit_mb, timeout_s=spec.startup_timeout_s,
+        inspect = confined_inspector(base, uid=uid, memory_mb=min(spec.memory_limit_mb, READER_MEMORY_MB),
+                                     timeout_s=spec.startup_timeout_s,
                                      budget=budget)
         try:
             staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid, spec.notebook.mode, inspect)

@@ -104,6 +104,9 @@ def _plan_cell(number, source, notes):
     lines = source.splitlines()
     try:
         tree = ast.parse(source)
+    except MemoryError:  # a huge literal: parsing it again without IPython lines would not help
+        notes.append(_note("too_large", number, text=f"{len(source) // 1000} kB"))
+        return None
     except _PARSE_FAILURES:
         for i, line in enumerate(lines):
             if line.lstrip().startswith(("!", "%")):

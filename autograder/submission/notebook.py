@@ -126,6 +126,8 @@ def describe(origin: str, note: InspectionNote) -> str:
         return f"{where} has a syntax error ({text}); the cell was skipped"
     if note.what == "not_python":
         return f"{where} cannot be read as Python ({text}); it was skipped"
+    if note.what == "too_large":
+        return f"{where} ({text}) is too large to read within the grader's memory limit; it was skipped"
     if note.what == "too_deep":
         return f"{where} is nested too deeply to read; it was skipped"
     if note.what == "needs_unrun_name":

@@ -64,8 +64,8 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
         if err.type == "MemoryError":
             return case_result(case, "over_memory", f"your code ran out of memory (the limit is {memory_limit_mb} MB).",
                                outcome)
-        why = (" A memory-checked call runs alone: it may not start processes or threads." if alone and
-               err.type in ("BlockingIOError", "RuntimeError") else "")
+        refused = err.type == "BlockingIOError" or (err.type == "RuntimeError" and "new thread" in err.message)
+        why = " A memory-checked call runs alone: it may not start processes or threads." if alone and refused else ""
         return case_result(case, "error", f"{code(f'{err.type}: {err.message}')}{why}{trace}", outcome)
     if outcome.status == "startup_failed":
         return case_result(case, "error", f"your code could not be imported: {code(f'{err.type}: {err.message}')}"

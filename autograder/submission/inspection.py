@@ -234,7 +234,10 @@ def _is_constant(node):
 
 
 def _runs_code_when_defined(stmt):
-    """Whether defining `stmt` calls anything: a decorator, a default value, a class body."""
+    """Whether defining `stmt` calls anything: a decorator (`@name` is a call too), a default
+    value, an annotation, a class body, a class keyword (metaclass=...)."""
+    if getattr(stmt, "decorator_list", None) or getattr(stmt, "keywords", None):
+        return True
     return any(isinstance(node, ast.Call) for node in _walk_outside_scopes(stmt))
 
 

@@ -122,12 +122,13 @@ def test_code_that_runs_while_a_definition_is_made_is_named_truthfully(tmp_path)
         "def plain(x, scale=float('2')):\n    return x * scale",
         "class Net:\n    size = len('abc')",
         "def quiet(x, y=2):\n    return x + y",
+        "def mark(f):\n    f.marked = True\n    return f\n\n@mark\ndef marked(x):\n    return x",
     ))
-    assert ns["cached"](1) == 1 and ns["plain"](1) == 2.0 and ns["Net"].size == 3
+    assert ns["cached"](1) == 1 and ns["plain"](1) == 2.0 and ns["Net"].size == 3 and ns["marked"].marked
     assert notes == [
         f"`hw.ipynb` cell {cell}, line {line}: `{what}` calls code while it is being defined (a decorator, a default "
         "value or its class body); that code runs while grading"
-        for cell, line, what in ((2, 3, "def cached"), (3, 1, "def plain"), (4, 1, "class Net"))
+        for cell, line, what in ((2, 3, "def cached"), (3, 1, "def plain"), (4, 1, "class Net"), (6, 5, "def marked"))
     ]
 
 

@@ -198,3 +198,15 @@ def test_a_module_spread_over_cells_keeps_exactly_its_definitions(tmp_path):
     facts = read_here(tmp_path, ["hw.ipynb"], "definitions")["hw.ipynb"]
     kept = [ast.parse(c.source).body[i] for c in facts.cells for i, _ in c.statements]
     assert [ast.dump(s) for s in kept] == [ast.dump(s) for s in tree.body]
+
+
+def test_notes_quote_names_and_cell_text_literally():
+    from support.literal_markdown import HOSTILE_TEXTS, assert_literal
+
+    from autograder.submission.notebook import InspectionNote, describe
+    for text in HOSTILE_TEXTS:
+        for what in ("cell_magic", "ipython_line", "syntax_error", "not_python", "too_large", "too_deep",
+                     "needs_unrun_name", "runs_when_defined", "needs_unrun_global", "unknown"):
+            note = InspectionNote(what=what, cell=2, line=3, text=text, names=[text],
+                                  setter={"cell": 1, "text": text})
+            assert_literal(describe(f"{text}.ipynb", note))

@@ -1,11 +1,11 @@
-"""Makes every worker expensive and every call kill it: the import sleeps (here a second; a
+"""Makes every worker expensive and every call kill it: the import sleeps (here half a second; a
 real attack sleeps just under the start-up timeout), and each call SIGKILLs its own process.
 Without a bound on restarts and a time budget, one submission kept its grader past 22 minutes."""
 import os
 import signal
 import time
 
-time.sleep(1)
+time.sleep(0.5)
 
 
 class Convolution1d:

@@ -35,7 +35,7 @@ def _start_helpers():
             started += 1
         except OSError:
             break
-    time.sleep(1.5)  # their page tables are filled
+    time.sleep(0.3)  # their page tables are filled
     return started
 
 

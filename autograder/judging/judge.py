@@ -73,7 +73,7 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
     if outcome.status in ("timeout", "startup_timeout"):
         return case_result(case, "timeout", f"{err.message}. Look for an infinite loop, or work that grows much "
                                             "faster than the input.", outcome)
-    if outcome.status == "not_run":  # the submission's time budget or its worker restarts ran out
+    if outcome.status == "not_run":  # the submission's time or restarts ran out, or its call could not be limited
         return case_result(case, "timeout" if err.type == "Deadline" else "crashed", err.message, outcome)
     message = err.message if err else outcome.status
     if alone:

@@ -143,10 +143,10 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
     outcomes: list[CallOutcome] = []
     pending = list(requests)
     replies = _ReplyBudget(MAX_RUN_REPLY_BYTES)
-    plan_ = plan.confinement(limits, uid).model_dump()
+    confinement = plan.confinement(limits, uid).model_dump()
     setup = {single: wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
                                  "home": str(workspace.home), "log": str(workspace.output_log),
-                                 "modules": workspace.modules, "confinement": plan_, "warm_up": single})
+                                 "modules": workspace.modules, "confinement": confinement, "warm_up": single})
              for single in (False, True)}
     deaths = 0
     ahead: list[StartedWorker] = []  # the next workers, loading numpy while this one serves
@@ -183,6 +183,12 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
     return outcomes
 
 
+def _deadline_passed(budget: Budget) -> ErrorInfo:
+    return ErrorInfo(type="Deadline", message=(
+        f"not run: grading your submission took longer than its time budget of {budget.seconds:g} s (earlier "
+        "cases timed out, crashed or were slow to import), so the cases left were not run."))
+
+
 def _workers_after(pending: list[CallRequest], single: bool) -> int:
     """How many more workers the requests need after the one starting now, if none dies."""
     kinds = [r.max_extra_memory_mb is not None for r in pending]
@@ -202,9 +208,7 @@ def _out_of_budget(budget: Budget | None, deaths: int) -> ErrorInfo | None:
     if budget is None:
         return None
     if budget.left() <= 0:
-        return ErrorInfo(type="Deadline", message=(
-            f"not run: grading your submission took longer than its time budget of {budget.seconds:g} s (earlier "
-            "cases timed out, crashed or were slow to import), so the cases left were not run."))
+        return _deadline_passed(budget)
     if deaths > budget.max_restarts:
         return ErrorInfo(type="Restarts", message=(
             f"not run: the Python process running your code died {deaths} times (crashes, timeouts, memory), so the "
@@ -249,7 +253,7 @@ class _Worker:
         if failure == "timeout":
             self.alive = False
             if clipped:
-                return CallOutcome(id="", status="not_run", seconds=timeout_s, error=_out_of_budget(self._budget, 0))
+                return CallOutcome(id="", status="not_run", seconds=timeout_s, error=_deadline_passed(self._budget))
             return CallOutcome(id="", status="startup_timeout", seconds=timeout_s, error=ErrorInfo(
                 type="Timeout", message=f"importing your code took longer than {timeout_s:g} s"))
         if failure or message.get("kind") != "startup":
@@ -272,11 +276,12 @@ class _Worker:
                               len(line))
             except ProcessLookupError:
                 pass  # it died idle: sending the call finds out how
-            except alone.LimitsNotSet as exc:
+            except alone.LimitsNotSet as exc:  # never run unlimited: the case fails, saying why
                 self.alive = False
                 self.stop()
-                return CallOutcome(id=request.id, status="crashed", error=ErrorInfo(type="Unlimited", message=(
-                    f"this memory-checked call was not run: {exc}")), output=_read_output(self._log_fd, log_start))
+                return CallOutcome(id=request.id, status="not_run", error=ErrorInfo(type="Unlimited", message=(
+                    f"not run: this memory-checked call could not be limited ({exc})")),
+                    output=_read_output(self._log_fd, log_start))
             self._memory.begin()
         timeout_s, clipped = self._clip(request.timeout_s)
         start = time.monotonic()

@@ -18,13 +18,18 @@ from .judging.judge import case_result, judge
 from .results.report import CaseResult, GradeReport
 from .sandbox.inspection_run import confined_inspector
 from .sandbox.plan import Limits, cpu_budget
-from .sandbox.runner import CallRequest, prepare_workspace, run_calls
+from .sandbox.runner import Budget, CallRequest, prepare_workspace, run_calls
 from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
 from .spec.cases import generate_inputs, select_cases
 from .spec.loader import SpecError
 from .submission.staging import SubmissionError, module_name, stage
+
+# What the reader of the student's files may use: plenty for any notebook a course hands out, and
+# under Gradescope's 768 MB, so that a cell too large to parse fails with MemoryError (that cell is
+# skipped) instead of the whole reader being killed by the container (the file would be lost).
+READER_MEMORY_MB = 512
 
 
 def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
@@ -46,6 +51,7 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
            problem: str | None, sandbox_user: bool) -> GradeReport:
     start = time.monotonic()
     spec = assignment.spec
+    budget = Budget.starting_now(spec.grading_timeout_s, spec.max_worker_restarts)
     cases = select_cases(assignment, visible_only)
     if problem is not None:
         names = [p.name for p in spec.problems]
@@ -65,7 +71,9 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
     with uids as uid, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         base = Path(tmp)
         base.chmod(0o711)  # traversable, not listable, by the sandbox uid
-        inspect = confined_inspector(base, uid=uid, memory_mb=spec.memory_limit_mb, timeout_s=spec.startup_timeout_s)
+        inspect = confined_inspector(base, uid=uid, memory_mb=min(spec.memory_limit_mb, READER_MEMORY_MB),
+                                     timeout_s=spec.startup_timeout_s,
+                                     budget=budget)
         try:
             staged = stage(spec.files, assignment.template_dir, Path(upload), base, uid, spec.notebook.mode, inspect)
         except SubmissionError as exc:
@@ -80,15 +88,16 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
         workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid,
                                       [(module_name(f), f) for f in spec.files])
         # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
-        # HOME, in memory), but no visible case runs after it to print them.
-        run_order = sorted(cases, key=lambda c: c.visibility != "visible")
+        # HOME, in memory), but no visible case runs after it to print them. Memory-checked cases
+        # run last in each group: each has a worker of its own, the others share one.
+        run_order = sorted(cases, key=lambda c: (c.visibility != "visible", c.max_extra_memory_mb is not None))
         requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
-                                measure_memory=c.max_extra_memory_mb is not None) for c in run_order]
+                                max_extra_memory_mb=c.max_extra_memory_mb) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
                         memory_mb=spec.memory_limit_mb)
         outcomes = {o.id: o for o in run_calls(workspace, requests, limits=limits,
                                                startup_timeout_s=spec.startup_timeout_s, uid=uid,
-                                               started=started)}
+                                               started=started, budget=budget)}
 
     results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb,
                      mistakes.get(c.id, [])) for c in cases]

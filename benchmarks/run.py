@@ -1,6 +1,7 @@
-"""Benchmarks: prints, per assignment, the figures of issue 8 and writes them to docs/benchmarks.md.
+"""Benchmarks: prints, per assignment, the figures of issue 8 (and the matrix-free rule's false
+fails, issue 14) and writes them to docs/benchmarks.md, keeping the sections it did not run.
 
-    .venv/bin/python benchmarks/run.py [--runs N] [--only floor,memory,zip,batch]
+    .venv/bin/python benchmarks/run.py [--runs N] [--only floor,delivery,batch,memory]
 
 Every figure is the median of N runs taken side by side (interleaved) in one invocation, so
 ratios hold on a noisy machine. Sections whose prerequisites are missing say so instead.
@@ -129,12 +130,33 @@ def batch_section(runs: int) -> list[str]:
                 "a grading runs its worker beside the grader's own start-up, and a second worker gets what is left)."]
 
 
+def memory_section(runs: int) -> list[str]:
+    from memory_false_fail import section
+    return ["Every correct conv1d solution (the reference and solutions.yaml) graded 200 times by "
+            "`autograder grade`; both memory cases must pass every time, and the dense submissions fail them every "
+            "time. Command: `.venv/bin/python benchmarks/memory_false_fail.py`.", "", *section(200, 2)]
+
+
 SECTIONS: dict[str, tuple[str, Callable[[int], list[str]]]] = {
     "floor": ("Grading time against the floor (target: ratio <= 1.3)", floor_section),
     "delivery": ("Gradescope zip, Otter's zip, and peak memory in the simulated image (targets: <= 768 MB; "
                  "grading <= 0.2x Otter's time)", delivery_section),
     "batch": ("Batch throughput (target: 2 workers >= 1.8x one)", batch_section),
+    "memory": ("The matrix-free rule: false fails of correct solutions (target: 0 in 200 gradings)", memory_section),
 }
+
+
+def _sections_of(text: str) -> dict[str, list[str]]:
+    """The `## ` sections of docs/benchmarks.md, by title, each with its lines."""
+    blocks: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:]
+            blocks[current] = []
+        if current is not None:
+            blocks[current].append(line)
+    return blocks
 
 
 def main() -> int:
@@ -144,18 +166,22 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     header = [f"# Benchmarks", "",
-              f"Taken {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {platform.node()}: "
+              f"Last run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {platform.node()}: "
               f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"median of {args.runs} interleaved runs. Command: `.venv/bin/python benchmarks/run.py`.", ""]
-    out = header
+              f"median of {args.runs} interleaved runs, sections {args.only}; the others are kept from earlier runs. "
+              "Command: `.venv/bin/python benchmarks/run.py`.", ""]
+    doc = REPO / "docs" / "benchmarks.md"
+    blocks = _sections_of(doc.read_text()) if doc.is_file() else {}
     for key in args.only.split(","):
         title, section = SECTIONS[key]
         rows = section(args.runs)
         block = [f"## {title}", "", *rows, ""]
         print("\n".join(block), flush=True)
-        out += block
+        blocks[title] = block
     if not args.no_write:
-        (REPO / "docs" / "benchmarks.md").write_text("\n".join(out))
+        titles = [t for t, _ in SECTIONS.values()]
+        order = [t for t in titles if t in blocks] + [t for t in blocks if t not in titles]
+        doc.write_text("\n".join(header + [line for t in order for line in blocks[t]]))
     return 0
 
 

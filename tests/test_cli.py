@@ -84,14 +84,15 @@ def test_check_is_the_students_view(cli, tmp_path):
     assert "TODO" in todo.stdout and "not implemented" in todo.stdout
 
 
-def test_student_text_cannot_break_out_of_the_markdown():
-    from autograder.results.markdown import code_block, code_span
-    block = code_block("ok\n~~~~\n**forged: Passed**\n~~~~~~\n")
-    fence = block.splitlines()[0]
-    assert set(fence) == {"~"} and len(fence) == 7 and block.endswith("\n" + fence)
-    span = code_span("ValueError: ``x`` done")
-    assert span.startswith("``` ") and span.endswith(" ```")
-    assert code_span("plain") == "`plain`"
+def test_the_terminal_gets_no_escape_sequence_or_control_character_of_the_students(cli, tmp_path):
+    # Correct code that prints terminal escapes, CR, NUL and bidi overrides; and a raising one.
+    hostile = REPO / "tests" / "hostile"
+    for name in ("hostile_text_correct", "hostile_text_errors", "unencodable_text"):
+        result = cli("grade", "conv1d", str(hostile / name), "--results", str(tmp_path / f"{name}.json"))
+        assert result.returncode == 0, result.stderr
+        shown = result.stdout + result.stderr
+        assert not [c for c in shown if c in "\x1b\r\x00\x07\u202e\u2066" or "\ud800" <= c <= "\udfff"], name
+        assert "Score:" in shown
 
 
 def test_summary_hides_the_total_while_cases_are_hidden(cli, tmp_path):

@@ -17,9 +17,19 @@ def rmatvec(k, y):
     return conv1D.Convolution1d(k).T @ y
 
 
-def both(k, x, y):
-    A = conv1D.Convolution1d(k)
-    return A @ x, A.T @ y
+def adjoint_products(k, xs, ys):
+    """A @ x for every row x of `xs` and A.T @ y for every row y of `ys`, interleaved, each on an
+    operator of its own: what checks.adjoint compares all at once. None if any product is None."""
+    forward, backward = [], []
+    for i in range(max(len(xs), len(ys))):
+        for rows, op, out in ((xs, lambda: conv1D.Convolution1d(k), forward),
+                              (ys, lambda: conv1D.Convolution1d(k).T, backward)):
+            if i < len(rows):
+                product = op() @ np.array(rows[i])
+                if product is None:
+                    return None
+                out.append(product)
+    return forward, backward
 
 
 def gd_objective(r, n, lam, alpha, steps, seed):

@@ -39,6 +39,7 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float)
     from ..grading import grade
     from ..reporters.gradescope import failure_results, to_gradescope, total_points
     from ..reporters.terminal import format_report
+    from ..results.markdown import code_block, visible
     from ..spec.assignment import load_assignment
     try:
         points = args.total_points if args.metadata is None else total_points(args.metadata)
@@ -50,8 +51,8 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         write_atomic(args.results, failure_results(
             "The autograder itself failed while grading this submission; this is not a verdict on your "
-            f"work. Please tell the course staff.\n\n~~~~\n{detail}\n~~~~", execution_time=time.monotonic() - start))
-        print(f"autograder: grading failed: {detail}", file=sys.stderr)
+            f"work. Please tell the course staff.\n\n{code_block(detail)}", execution_time=time.monotonic() - start))
+        print(f"autograder: grading failed: {visible(detail)}", file=sys.stderr)
         if not isinstance(exc, Exception):
             raise
         return 2

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..expected import KnownMistake
-from ..results.markdown import code_block, code_span
+from ..results.markdown import code, code_block, code_span
 from ..results.outcomes import FULL_POINTS, CaseOutcome
 from ..results.report import CaseResult
-from ..sandbox.runner import CallOutcome
+from ..sandbox.runner import CallOutcome, ErrorInfo
 from ..spec.cases import Case
 from ..spec.models import Check
 from .checks import CheckFunction
@@ -42,28 +42,45 @@ def judge(case: Case, outcome: CallOutcome, expected: Any, inputs: dict[str, Any
         if found is None:
             return case_result(case, verdict.outcome, verdict.message, outcome)
         return case_result(case, verdict.outcome, f"{verdict.message}\n\n{found.words}", outcome, found.name)
+    trace = f"\n\n{code_block(err.traceback)}" if err is not None and err.traceback else ""
+    alone = case.max_extra_memory_mb is not None
     if outcome.status == "raised":
         if err.module is not None:
-            trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
             return case_result(case, "error", f"{code_span(err.module)} could not be imported, so this case could not "
-                                              f"run: {code_span(f'{err.type}: {err.message}')}{trace}", outcome)
+                                              f"run: {code(f'{err.type}: {err.message}')}{trace}", outcome)
         if err.type == "NotImplementedError":
-            said = f" ({code_span(err.message)})" if err.message.strip() else ""
+            said = f" ({code(err.message)})" if err.message.strip() else ""
             return case_result(case, "not_implemented", f"raised NotImplementedError{said}: not implemented yet.",
                                outcome)
+        if alone and _allocation_refused(err):
+            return case_result(case, "over_memory", f"your code asked for more memory than this case allows: at most "
+                                                    f"{case.max_extra_memory_mb:g} MB beyond what it held before the "
+                                                    "call, counted by what it allocates, written or not "
+                                                    f"({code(f'{err.type}: {err.message}')}).{trace}", outcome)
         if err.type == "MemoryError":
             return case_result(case, "over_memory", f"your code ran out of memory (the limit is {memory_limit_mb} MB).",
                                outcome)
-        trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
-        return case_result(case, "error", f"{code_span(f'{err.type}: {err.message}')}{trace}", outcome)
+        refused = err.type == "BlockingIOError" or (err.type == "RuntimeError" and "new thread" in err.message)
+        why = " A memory-checked call runs alone: it may not start processes or threads." if alone and refused else ""
+        return case_result(case, "error", f"{code(f'{err.type}: {err.message}')}{why}{trace}", outcome)
     if outcome.status == "startup_failed":
-        trace = f"\n\n{code_block(err.traceback)}" if err.traceback else ""
-        return case_result(case, "error", "your code could not be imported: "
-                                          f"{code_span(f'{err.type}: {err.message}')}{trace}", outcome)
+        return case_result(case, "error", f"your code could not be imported: {code(f'{err.type}: {err.message}')}"
+                                          f"{trace}", outcome)
     if outcome.status in ("timeout", "startup_timeout"):
         return case_result(case, "timeout", f"{err.message}. Look for an infinite loop, or work that grows much "
                                             "faster than the input.", outcome)
-    return case_result(case, "crashed", err.message if err else outcome.status, outcome)
+    if outcome.status == "not_run":  # the submission's time or restarts ran out, or its call could not be limited
+        return case_result(case, "timeout" if err.type == "Deadline" else "crashed", err.message, outcome)
+    message = err.message if err else outcome.status
+    if alone:
+        message += (f". A memory-checked call may allocate at most {case.max_extra_memory_mb:g} MB beyond what your "
+                    "code held before it; code that ignores a refused allocation crashes")
+    return case_result(case, "crashed", message, outcome)
+
+
+def _allocation_refused(err: ErrorInfo) -> bool:
+    """MemoryError, or the ENOMEM of an mmap or os call, under the call's data limit."""
+    return err.type == "MemoryError" or (err.type in ("OSError", "error") and err.message.startswith("[Errno 12]"))
 
 
 def case_result(case: Case, outcome: CaseOutcome, message: str = "", call: CallOutcome | None = None,

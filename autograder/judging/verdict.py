@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..results.markdown import code_span
 from ..results.outcomes import VerdictOutcome
 from ..sandbox.child.wire import Unsupported
 
@@ -36,12 +37,16 @@ def not_implemented(message: str) -> Verdict:
     return Verdict("not_implemented", message)
 
 
+_KEYS_SHOWN = 10
+
+
 def describe(value: Any) -> str:
-    """Type, shape and dtype, never values."""
+    """Type, shape and dtype, never values; Markdown, in which the student's own names (a
+    returned object's type, a dict's keys) are literal."""
     if value is None:
         return "None"
     if isinstance(value, Unsupported):
-        return f"a `{value.type_name}` object"
+        return f"a {code_span(value.type_name)} object"
     if isinstance(value, np.ndarray):
         return f"ndarray of shape {value.shape}, dtype {value.dtype}"
     if isinstance(value, np.generic):
@@ -49,5 +54,8 @@ def describe(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return f"{type(value).__name__} of length {len(value)}"
     if isinstance(value, dict):
-        return f"dict with keys {sorted(value)}"
+        keys = sorted(value, key=str)
+        shown = ", ".join(code_span(str(k)[:100]) for k in keys[:_KEYS_SHOWN])
+        more = f" and {len(keys) - _KEYS_SHOWN} more" if len(keys) > _KEYS_SHOWN else ""
+        return f"dict with keys {shown}{more}" if keys else "an empty dict"
     return f"{type(value).__name__}"

@@ -1,7 +1,10 @@
-"""Terminal reporter: a readable table of a `GradeReport`."""
+"""Terminal reporter: a readable table of a `GradeReport`. Student text is in it (messages,
+notes, printed output): every line goes out through `visible`, so no escape sequence, carriage
+return or control character of the student's reaches the terminal."""
 
 from __future__ import annotations
 
+from ..results.markdown import visible
 from ..results.outcomes import OUTCOME_WORDS
 from ..results.report import CaseResult, GradeReport
 
@@ -21,7 +24,7 @@ def format_report(report: GradeReport, *, details: bool = True) -> str:
         lines.append("")
         for c in failures:
             lines.append(format_case_failure(c))
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def format_case_failure(c: CaseResult) -> str:
@@ -32,4 +35,4 @@ def format_case_failure(c: CaseResult) -> str:
         lines.append("    for the course staff: " + c.grader_fault.splitlines()[0][:300])
     if c.output.strip():  # whitespace-only output has no last line to show
         lines.append("    printed: " + c.output.strip().splitlines()[-1][:200])
-    return "\n".join(lines)
+    return visible("\n".join(lines))

@@ -4,10 +4,17 @@ boundaries (`tools/grading_process.py`) unchanged."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..spec.models import Visibility
+from .markdown import encodable
 from .outcomes import CaseOutcome, RunStatus
+
+# Text that may quote the student: always writable as UTF-8 (results.json, --json), whatever
+# lone surrogates a path or a hostile string brought in and a message did not make literal.
+Text = Annotated[str, AfterValidator(encodable)]
 
 
 class CaseResult(BaseModel):
@@ -20,8 +27,8 @@ class CaseResult(BaseModel):
     points: float
     score: float
     outcome: CaseOutcome
-    message: str = ""  # Markdown for the student; any student text in it is already made literal
-    output: str = ""  # what the student's code printed during the case, as is
+    message: Text = ""  # Markdown for the student; any student text in it is already made literal
+    output: Text = ""  # what the student's code printed during the case, as is
     seconds: float = 0.0
     visibility: Visibility = "visible"
     peak_extra_memory_mb: float | None = None
@@ -39,10 +46,10 @@ class GradeReport(BaseModel):
     assignment: str
     title: str
     status: RunStatus
-    message: str = ""
+    message: Text = ""
     cases: list[CaseResult] = Field(default_factory=list)
     seconds: float = 0.0
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=list)
 
     @property
     def score(self) -> float:

@@ -96,6 +96,28 @@ def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int], *, groupe
     _reap(orphans)
 
 
+def kill_all_but(worker_pid: int, uid: int | None, spared: set[int]) -> None:
+    """Kills every process of the submission except its worker, which must already be unable to
+    start any (RLIMIT_NPROC): stopped first, pass after pass until a pass finds none new, so that
+    none forks away meanwhile; then killed, and waited for until dead."""
+    stopped: set[int] = set()
+    for _ in range(100):  # RLIMIT_NPROC bounds how many there can be
+        found = procfs.submission_processes(procfs.process_table(), worker_pid, uid, spared) - stopped
+        if not found:
+            break
+        for pid in found:
+            _signal(pid, signal.SIGSTOP)
+        stopped |= found
+    for pid in stopped:
+        _signal(pid, signal.SIGKILL)
+    dying, end = set(stopped), time.monotonic() + 2
+    while dying and time.monotonic() < end:
+        dying = {pid for pid in dying if (info := procfs.process_info(pid)) is not None and not info.zombie}
+        if dying:
+            time.sleep(0.001)
+    _reap(stopped)  # the orphans among them are ours to reap (waitpid refuses the others)
+
+
 def _signal_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)

@@ -12,15 +12,18 @@ from ..submission import inspection
 from ..submission.notebook import FileFacts, NotebookMode
 from ..submission.staging import Inspector
 from .plan import Limits, cpu_budget
-from .runner import CallRequest, prepare_workspace, run_calls
+from .runner import Budget, CallRequest, prepare_workspace, run_calls
 
 HARNESS = Path(inspection.__file__)
 _FAILURE = {"timeout": "reading it took longer than the grader allows", "startup_timeout": "reading it timed out",
-            "crashed": "reading it crashed the reader (it may be too large)"}
+            "crashed": "reading it crashed the reader (it may be too large)",
+            "not_run": "grading ran out of time before it could be read"}
 
 
-def confined_inspector(base: Path, *, uid: int | None, memory_mb: int, timeout_s: float) -> Inspector:
-    """An Inspector that runs in its own worker, its files under `base`/inspection-N."""
+def confined_inspector(base: Path, *, uid: int | None, memory_mb: int, timeout_s: float,
+                       budget: Budget | None = None) -> Inspector:
+    """An Inspector that runs in its own worker, its files under `base`/inspection-N; it spends
+    from the submission's `budget`, like the worker that runs its code."""
     runs = 0
 
     def inspect(root: Path, paths: list[str], mode: NotebookMode) -> dict[str, FileFacts]:
@@ -32,7 +35,7 @@ def confined_inspector(base: Path, *, uid: int | None, memory_mb: int, timeout_s
         request = CallRequest(id="inspect", call="inspect", args={"files": paths, "mode": mode}, timeout_s=timeout_s)
         [outcome] = run_calls(workspace, [request], limits=Limits(cpu_seconds=cpu_budget(timeout_s, [timeout_s]),
                                                                   memory_mb=memory_mb),
-                              startup_timeout_s=timeout_s, uid=uid)
+                              startup_timeout_s=timeout_s, uid=uid, budget=budget)
         answer = outcome.value if outcome.status == "returned" and isinstance(outcome.value, dict) else {}
         reason = _FAILURE.get(outcome.status, "it could not be read within the grader's limits")
         return {path: _validated(answer.get(path), reason) for path in paths}

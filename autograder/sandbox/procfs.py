@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-_PRIVATE_FIELDS = (b"Private_Clean:", b"Private_Dirty:", b"Private_Hugetlb:")
 
 
 class ProcessInfo(NamedTuple):
@@ -85,23 +84,6 @@ def tasks_of(uid: int) -> int:
     return count
 
 
-def private_kb(pid: int) -> int | None:
-    """Private (unshared) resident memory of a process in kB; None if it is gone. A process
-    that made itself non-dumpable hides its smaps from the grader's own user: then all of its
-    anonymous and shared-memory pages count, shared or not."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-            text = f.read()
-    except PermissionError:
-        anon, shmem = status_kb(pid, "RssAnon"), status_kb(pid, "RssShmem")
-        return None if anon is None else anon + (shmem or 0)
-    except OSError:
-        return None
-    if not text:  # a zombie: its memory is already free
-        return 0 if process_info(pid) else None
-    return sum(int(line.split()[1]) for line in text.split(b"\n") if line.startswith(_PRIVATE_FIELDS))
-
-
 def descendants(table: ProcessTable, root_pid: int, *, zombies: bool = False) -> set[int]:
     children: dict[int, list[int]] = {}
     for pid, info in table.items():
@@ -125,3 +107,16 @@ def process_tree(root_pid: int, uid: int | None = None) -> set[int]:
     table = process_table()
     owned = {pid for pid, info in table.items() if info.uid == uid} if uid is not None else set()
     return {root_pid} | descendants(table, root_pid) | owned
+
+
+def submission_processes(table: ProcessTable, worker_pid: int, uid: int | None, spared: set[int]) -> set[int]:
+    """The live processes a worker's submission runs besides the worker: its descendants,
+    orphans reparented to us (our children, less `spared`) with theirs, and, when student code
+    runs as `uid`, every process of that uid."""
+    me = os.getpid()
+    roots = {worker_pid} | {pid for pid, info in table.items()
+                            if info.ppid == me and not info.zombie and pid not in spared and pid != worker_pid}
+    found = set().union(*(descendants(table, root) for root in roots)) | (roots - {worker_pid})
+    if uid is not None:
+        found |= {pid for pid, info in table.items() if info.uid == uid and not info.zombie}
+    return found - {worker_pid, me}

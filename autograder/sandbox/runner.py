@@ -1,9 +1,20 @@
 """Runs harness calls in an isolated worker process and brings back plain data.
 
-One worker serves every call of a submission, so Python, numpy and torch are imported once.
-A call that hangs, crashes, exits or blows its memory costs that call only: the worker is
+One worker serves consecutive calls of a submission, so Python, numpy and torch are imported
+once. A call that hangs, crashes, exits or blows its memory costs that call only: the worker is
 killed with everything it started, and a fresh one serves the calls that remain. Every read
-and write to the worker has a deadline, so no worker can stall the grader.
+and write to the worker has a deadline, so no worker can stall the grader, and a `Budget` bounds
+a whole submission: its wall time and how many workers may die; what is left when either runs
+out is not run.
+
+A memory-checked call (`max_extra_memory_mb`) runs alone, in a fresh worker that retires after
+it, under limits the grader sets from outside before sending the call, so that no code of the
+student's (which could have replaced any of the worker's own functions) takes part in them:
+RLIMIT_NPROC of 1 (no new process or thread, whatever else its uid runs), every other process
+of the submission killed, and RLIMIT_DATA of the worker's data segment plus the allowance, which
+counts private writable mappings whether touched or not. Shared memory is refused to every
+worker by the seccomp filter, so what the call allocates is what the kernel counts; the
+submission's memory is also sampled from outside, as a second witness (`memory.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from . import cleanup, plan, procfs, spawn, uids
+from . import alone, cleanup, plan, procfs, spawn, uids
 from .child import wire
 from .memory import MemoryProbe
 from .plan import Limits
@@ -30,8 +41,10 @@ OUTPUT_SHOWN_BYTES = 4000
 # in total too, not just per reply (Gradescope's container has 768 MB).
 MAX_RUN_REPLY_BYTES = 4 * wire.MAX_MESSAGE_BYTES
 _LIVE_WORKERS: set[int] = set()  # every worker of this process, spared by other runners' cleanup
+_AHEAD = 2  # workers started before they are needed: each holds ~30 MB while it waits
 
-Status = Literal["returned", "raised", "timeout", "crashed", "startup_failed", "startup_timeout", "protocol_error"]
+Status = Literal["returned", "raised", "timeout", "crashed", "startup_failed", "startup_timeout", "protocol_error",
+                 "not_run"]
 
 
 class CallRequest(BaseModel):
@@ -41,7 +54,8 @@ class CallRequest(BaseModel):
     call: str
     args: dict[str, Any]
     timeout_s: float
-    measure_memory: bool = False
+    # A memory-checked call: alone in a fresh worker, its allocations limited to this many MB.
+    max_extra_memory_mb: float | None = None
 
 
 class ErrorInfo(BaseModel):
@@ -63,6 +77,22 @@ class CallOutcome(BaseModel):
     seconds: float = 0.0
     peak_extra_memory_mb: float | None = None
     output: str = ""
+
+
+class Budget(BaseModel):
+    """What one submission may spend on workers, in all."""
+    model_config = ConfigDict(frozen=True)
+
+    ends_at: float  # time.monotonic() when grading this submission must be done
+    seconds: float  # the whole budget, for messages
+    max_restarts: int  # how many workers may die (crash, time out, break the protocol) before the rest is not run
+
+    @classmethod
+    def starting_now(cls, seconds: float, max_restarts: int) -> "Budget":
+        return cls(ends_at=time.monotonic() + seconds, seconds=seconds, max_restarts=max_restarts)
+
+    def left(self) -> float:
+        return self.ends_at - time.monotonic()
 
 
 class Workspace(BaseModel):
@@ -97,7 +127,8 @@ def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None,
 
 
 def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
-              startup_timeout_s: float, uid: int | None, started: StartedWorker | None = None) -> list[CallOutcome]:
+              startup_timeout_s: float, uid: int | None, started: StartedWorker | None = None,
+              budget: Budget | None = None) -> list[CallOutcome]:
     """Answers every request, in order; never raises for anything the student code does.
     `started`: a worker started earlier (`spawn.start`) to serve the first calls."""
     cleanup.become_subreaper()
@@ -111,28 +142,78 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                     "world-traversable folders (setup.sh prefers /usr/bin/python3; work goes to $TMPDIR).")
     outcomes: list[CallOutcome] = []
     pending = list(requests)
-    budget = _ReplyBudget(MAX_RUN_REPLY_BYTES)
-    setup = wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
-                        "home": str(workspace.home), "log": str(workspace.output_log), "modules": workspace.modules,
-                        "confinement": plan.confinement(limits, uid).model_dump()})
+    replies = _ReplyBudget(MAX_RUN_REPLY_BYTES)
+    confinement = plan.confinement(limits, uid).model_dump()
+    setup = {single: wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
+                                 "home": str(workspace.home), "log": str(workspace.output_log),
+                                 "modules": workspace.modules, "confinement": confinement, "warm_up": single})
+             for single in (False, True)}
+    deaths = 0
+    ahead: list[StartedWorker] = []  # the next workers, loading numpy while this one serves
     with open(workspace.output_log, "rb") as log:
-        while pending:
-            worker = _Worker(started or spawn.start(), setup, uid, log.fileno(), budget)
-            started = None
-            try:
-                startup = worker.startup(startup_timeout_s)
-                if startup is not None:  # the submission cannot even be imported: no retry helps
-                    outcomes += [startup.model_copy(update={"id": r.id}) for r in pending]
+        try:
+            while pending:
+                if (reason := _out_of_budget(budget, deaths)) is not None:
+                    outcomes += [CallOutcome(id=r.id, status="not_run", error=reason) for r in pending]
                     break
-                while pending:
-                    outcome = worker.call(pending[0])
-                    outcomes.append(outcome)
-                    pending.pop(0)
-                    if not worker.alive:
+                single = pending[0].max_extra_memory_mb is not None  # a memory-checked call, alone
+                worker = _Worker(started or (ahead.pop(0) if ahead else spawn.start()), setup[single], uid,
+                                 log.fileno(), replies, budget)
+                started = None
+                while len(ahead) < min(_AHEAD, _workers_after(pending, single)):
+                    ahead.append(_start_ahead())
+                try:
+                    startup = worker.startup(startup_timeout_s)
+                    if startup is not None:  # the submission cannot even be imported: no retry helps
+                        outcomes += [startup.model_copy(update={"id": r.id}) for r in pending]
                         break
-            finally:
-                worker.stop()
+                    while pending and (pending[0].max_extra_memory_mb is not None) == single:
+                        outcomes.append(worker.call(pending.pop(0)))
+                        if not worker.alive:
+                            deaths += 1
+                            break
+                        if single:
+                            break  # it retires: the next memory-checked call gets a fresh worker, alone too
+                finally:
+                    worker.stop()
+        finally:
+            for unused in ahead:
+                unused.discard()
+                _LIVE_WORKERS.discard(unused.proc.pid)
     return outcomes
+
+
+def _deadline_passed(budget: Budget) -> ErrorInfo:
+    return ErrorInfo(type="Deadline", message=(
+        f"not run: grading your submission took longer than its time budget of {budget.seconds:g} s (earlier "
+        "cases timed out, crashed or were slow to import), so the cases left were not run."))
+
+
+def _workers_after(pending: list[CallRequest], single: bool) -> int:
+    """How many more workers the requests need after the one starting now, if none dies."""
+    kinds = [r.max_extra_memory_mb is not None for r in pending]
+    rest = kinds[1:] if single else kinds[next((i for i, k in enumerate(kinds) if k), len(kinds)):]
+    return sum(1 for i, k in enumerate(rest) if k or i == 0 or rest[i - 1])
+
+
+def _start_ahead() -> StartedWorker:
+    """A worker started before it is needed: it runs only our code, as the grader's user, until
+    its setup arrives, and no cleanup or memory reading of the running worker may count it."""
+    ahead = spawn.start()
+    _LIVE_WORKERS.add(ahead.proc.pid)
+    return ahead
+
+
+def _out_of_budget(budget: Budget | None, deaths: int) -> ErrorInfo | None:
+    if budget is None:
+        return None
+    if budget.left() <= 0:
+        return _deadline_passed(budget)
+    if deaths > budget.max_restarts:
+        return ErrorInfo(type="Restarts", message=(
+            f"not run: the Python process running your code died {deaths} times (crashes, timeouts, memory), so the "
+            "cases left were not run."))
+    return None
 
 
 class _ReplyBudget:
@@ -142,13 +223,14 @@ class _ReplyBudget:
 
 class _Worker:
     def __init__(self, started: StartedWorker, setup: bytes, uid: int | None, log_fd: int,
-                 budget: _ReplyBudget) -> None:
+                 replies: _ReplyBudget, budget: Budget | None) -> None:
         started.adopted = True
         self.proc = started.proc
         self._replies = started.replies_fd
         self._setup = setup
         self._log_fd = log_fd
         self._uid = uid
+        self._replies_left = replies
         self._budget = budget
         self._line_bytes = 0  # size of the last message received
         self._buffer = bytearray()  # appended to in place: a 64 MB reply arrives in 64 kB pipe reads
@@ -156,9 +238,10 @@ class _Worker:
         self.alive = True
         _LIVE_WORKERS.add(self.proc.pid)
         self._spared = (procfs.children_of(os.getpid()) - {self.proc.pid}) | _LIVE_WORKERS
-        self._memory = MemoryProbe(self.proc.pid, uid, lambda: self._spared | _LIVE_WORKERS)
+        self._memory = MemoryProbe(self.proc.pid)
 
     def startup(self, timeout_s: float) -> CallOutcome | None:
+        timeout_s, clipped = self._clip(timeout_s)
         deadline = time.monotonic() + timeout_s
         message, failure = (None, "timeout") if not self._send(self._setup, deadline) else self._receive(deadline)
         if message is not None and message.get("kind") == "setup":  # our failure, not the student's
@@ -169,6 +252,8 @@ class _Worker:
         self._grouped = self.proc.poll() is None and procfs.seccomp_filtered(self.proc.pid)
         if failure == "timeout":
             self.alive = False
+            if clipped:
+                return CallOutcome(id="", status="not_run", seconds=timeout_s, error=_deadline_passed(self._budget))
             return CallOutcome(id="", status="startup_timeout", seconds=timeout_s, error=ErrorInfo(
                 type="Timeout", message=f"importing your code took longer than {timeout_s:g} s"))
         if failure or message.get("kind") != "startup":
@@ -181,25 +266,42 @@ class _Worker:
 
     def call(self, request: CallRequest) -> CallOutcome:
         log_start = os.fstat(self._log_fd).st_size
-        if request.measure_memory:
-            self._memory.begin()
-        start = time.monotonic()
-        deadline = start + request.timeout_s
+        measured = request.max_extra_memory_mb is not None
         line = wire.dumps({"id": request.id, "call": request.call,
                            "args": wire.encode(dict(request.args))})
         failure = self._out_of_turn()
+        if failure is None and measured:
+            try:
+                alone.isolate(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS, request.max_extra_memory_mb,
+                              len(line))
+            except ProcessLookupError:
+                pass  # it died idle: sending the call finds out how
+            except alone.LimitsNotSet as exc:  # never run unlimited: the case fails, saying why
+                self.alive = False
+                self.stop()
+                return CallOutcome(id=request.id, status="not_run", error=ErrorInfo(type="Unlimited", message=(
+                    f"not run: this memory-checked call could not be limited ({exc})")),
+                    output=_read_output(self._log_fd, log_start))
+            self._memory.begin()
+        timeout_s, clipped = self._clip(request.timeout_s)
+        start = time.monotonic()
+        deadline = start + timeout_s
         if failure is None and not self._send(line, deadline):
             failure = "timeout"
         message = None
         if failure is None:
-            message, failure = self._receive(deadline, self._memory if request.measure_memory else None)
+            message, failure = self._receive(deadline, self._memory if measured else None)
         seconds = time.monotonic() - start
-        peak = self._memory.extra_mb() if request.measure_memory and failure is None else None
+        peak = self._memory.extra_mb() if measured and failure is None else None
         if failure is not None:
             self.alive = False
             self.stop()
         output = _read_output(self._log_fd, log_start)
         common = dict(id=request.id, seconds=seconds, output=output, peak_extra_memory_mb=peak)
+        if failure == "timeout" and clipped:
+            return CallOutcome(status="timeout", error=ErrorInfo(type="Deadline", message=(
+                f"was stopped after {timeout_s:.3g} s, when the time budget for grading your whole submission "
+                f"({self._budget.seconds:g} s) ran out")), **common)
         if failure == "timeout":
             return CallOutcome(status="timeout", error=ErrorInfo(
                 type="Timeout", message=f"did not finish within {request.timeout_s:g} s"), **common)
@@ -214,11 +316,11 @@ class _Worker:
                 type="ProtocolError", message="the worker answered out of turn"), **common)
         if not message.get("ok"):
             return CallOutcome(status="raised", error=_error_info(message.get("error")), **common)
-        if self._line_bytes > self._budget.left:
+        if self._line_bytes > self._replies_left.left:
             return CallOutcome(status="raised", error=ErrorInfo(type="OutputTooLarge", message=(
                 f"your code has returned more than {MAX_RUN_REPLY_BYTES // 2**20} MB of output in all; "
                 "this call's output was not read")), **common)
-        self._budget.left -= self._line_bytes
+        self._replies_left.left -= self._line_bytes
         try:
             value = wire.decode(message.get("value"))
         except Exception as exc:  # hostile data: whatever the decoder chokes on is the student's fault
@@ -227,6 +329,12 @@ class _Worker:
             return CallOutcome(status="protocol_error", error=ErrorInfo(
                 type="BadOutput", message=f"the returned value could not be read: {exc}"), **common)
         return CallOutcome(status="returned", value=value, **common)
+
+    def _clip(self, timeout_s: float) -> tuple[float, bool]:
+        """The timeout, shortened to what is left of the submission's budget; whether it was."""
+        if self._budget is None or timeout_s <= self._budget.left():
+            return timeout_s, False
+        return max(0.0, self._budget.left()), True
 
     def _send(self, line: bytes, deadline: float) -> bool:
         fd, view = self.proc.stdin.fileno(), memoryview(line)

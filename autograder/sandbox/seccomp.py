@@ -1,5 +1,5 @@
 """A seccomp filter for the student process: no network, no ptrace, no signals to the grader,
-no leaving the worker's process group.
+no leaving the worker's process group, no shared memory.
 
 It needs no privileges (only PR_SET_NO_NEW_PRIVS), so it holds in both modes: as root beside
 the uid drop and network namespace, and on a laptop where it is the only barrier between student
@@ -17,10 +17,11 @@ import struct
 
 _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
-_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K, _AND_K = 0x20, 0x15, 0x35, 0x06, 0x54
 _NR, _ARCH = 0, 4  # offsets in struct seccomp_data; args[i] starts at 16 + 8 i (low word first)
 _X32_BIT = 0x40000000
 _F_SETOWN, _F_SETOWN_EX, _FIOSETOWN, _SIOCSPGRP = 8, 15, 0x8901, 0x8902
+_MAP_SHARED_BIT = 0x01  # set in MAP_SHARED and MAP_SHARED_VALIDATE, clear in MAP_PRIVATE
 
 _ARCHES = {
     # machine: (AUDIT_ARCH_*, syscall numbers)
@@ -28,12 +29,12 @@ _ARCHES = {
         socket=41, kill=62, tkill=200, tgkill=234, rt_sigqueueinfo=129, rt_tgsigqueueinfo=297,
         pidfd_send_signal=424, pidfd_getfd=438, ptrace=101, process_vm_readv=310, process_vm_writev=311,
         setsid=112, setpgid=109, fcntl=72, ioctl=16, io_uring_setup=425, io_uring_enter=426,
-        io_uring_register=427)),
+        io_uring_register=427, mmap=9, memfd_create=319, memfd_secret=447, shmget=29, shmat=30)),
     "aarch64": (0xC00000B7, dict(
         socket=198, kill=129, tkill=130, tgkill=131, rt_sigqueueinfo=138, rt_tgsigqueueinfo=240,
         pidfd_send_signal=424, pidfd_getfd=438, ptrace=117, process_vm_readv=270, process_vm_writev=271,
         setsid=157, setpgid=154, fcntl=25, ioctl=29, io_uring_setup=425, io_uring_enter=426,
-        io_uring_register=427)),
+        io_uring_register=427, mmap=222, memfd_create=279, memfd_secret=447, shmget=194, shmat=196)),
 }
 
 
@@ -45,8 +46,12 @@ def _u32(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
-def rules(grader_pid: int, grader_pgid: int) -> dict[str, tuple[list[tuple[int, int, int]], int]]:
-    """syscall name -> ([(argument index, value, action)], action when no argument matches)."""
+Check = tuple[int, int, int] | tuple[int, int, int, int]  # (argument, value, action[, mask])
+
+
+def rules(grader_pid: int, grader_pgid: int) -> dict[str, tuple[list[Check], int]]:
+    """syscall name -> ([(argument index, value, action[, mask the argument is ANDed with first])],
+    action when no argument matches)."""
     eperm, protect = _errno(errno.EPERM), [(0, grader_pid, _errno(errno.EPERM))]
     return {
         # Local sockets (multiprocessing, torch) and netlink stay; anything that reaches a network goes.
@@ -74,6 +79,17 @@ def rules(grader_pid: int, grader_pgid: int) -> dict[str, tuple[list[tuple[int, 
         "io_uring_setup": ([], _errno(errno.ENOSYS)),
         "io_uring_enter": ([], _errno(errno.ENOSYS)),
         "io_uring_register": ([], _errno(errno.ENOSYS)),
+        # Shared memory is memory no rlimit counts (RLIMIT_DATA counts private writable mappings
+        # only): a 1.5 GB shared anonymous mapping sat resident under a 1024 MB limit, and helper
+        # processes could hold a matrix the worker never maps. No shared mapping at all (a shared
+        # read-only one could be made writable with mprotect), no memfd, no SysV segment; files
+        # still hold what is written into them (docs/threat-model.md). numpy, torch and the
+        # standard library work without; multiprocessing's locks do not.
+        "mmap": ([(3, _MAP_SHARED_BIT, eperm, _MAP_SHARED_BIT)], _ALLOW),
+        "memfd_create": ([], eperm),
+        "memfd_secret": ([], eperm),
+        "shmget": ([], eperm),
+        "shmat": ([], eperm),
     }
 
 
@@ -92,8 +108,11 @@ def program(machine: str, grader_pid: int, grader_pgid: int) -> bytes | None:
         insns += [(_JGE_K, 0, 1, _X32_BIT), (_RET_K, 0, 0, _errno(errno.ENOSYS))]
     for name, (checks, default) in rules(grader_pid, grader_pgid).items():
         block = []
-        for index, value, action in checks:
-            block += [(_LD_W_ABS, 0, 0, 16 + 8 * index), (_JEQ_K, 0, 1, _u32(value)), (_RET_K, 0, 0, action)]
+        for index, value, action, *mask in checks:
+            block.append((_LD_W_ABS, 0, 0, 16 + 8 * index))
+            if mask:
+                block.append((_AND_K, 0, 0, mask[0]))
+            block += [(_JEQ_K, 0, 1, _u32(value)), (_RET_K, 0, 0, action)]
         block.append((_RET_K, 0, 0, default))
         insns.append((_JEQ_K, 0, len(block), numbers[name]))
         insns += block

@@ -232,6 +232,14 @@ class AssignmentSpec(_Model):
     timeout_s: float = Field(10.0, gt=0, description="Default wall-time limit of a call, in seconds.")
     startup_timeout_s: float = Field(60.0, gt=0, description="Time to start Python and import the submission.")
     memory_limit_mb: int = Field(1024, ge=64, description="Data-segment limit of the student process.")
+    grading_timeout_s: float = Field(480.0, gt=0, description=(
+        "Wall-clock budget for grading one submission, start to finish. When it runs out, the call running is "
+        "stopped, every case not yet run fails with a message saying so, and results.json is written. The default "
+        "leaves two minutes under Gradescope's default limit of 10 minutes (past which the student gets no "
+        "results at all); keep it below the Gradescope assignment's own limit."))
+    max_worker_restarts: int = Field(10, ge=0, description=(
+        "How many times the student's process may die (crash, time out, break the protocol) and be started "
+        "again; past that, the cases not yet run fail with a message saying so."))
     notebook: NotebookOptions = Field(default_factory=NotebookOptions,
                                       description="How a notebook that stands in for a graded file is used.")
     problems: list[ProblemSpec] = Field(min_length=1, description="The problems, in the order students see them.")

@@ -104,6 +104,9 @@ def _plan_cell(number, source, notes):
     lines = source.splitlines()
     try:
         tree = ast.parse(source)
+    except MemoryError:  # a huge literal: parsing it again without IPython lines would not help
+        notes.append(_note("too_large", number, text=f"{len(source) // 1000} kB"))
+        return None
     except _PARSE_FAILURES:
         for i, line in enumerate(lines):
             if line.lstrip().startswith(("!", "%")):
@@ -231,7 +234,10 @@ def _is_constant(node):
 
 
 def _runs_code_when_defined(stmt):
-    """Whether defining `stmt` calls anything: a decorator, a default value, a class body."""
+    """Whether defining `stmt` calls anything: a decorator (`@name` is a call too), a default
+    value, an annotation, a class body, a class keyword (metaclass=...)."""
+    if getattr(stmt, "decorator_list", None) or getattr(stmt, "keywords", None):
+        return True
     return any(isinstance(node, ast.Call) for node in _walk_outside_scopes(stmt))
 
 

@@ -115,7 +115,7 @@ def title_cells(facts: FileFacts, file_name: str) -> list[CellPlan]:
 
 def describe(origin: str, note: InspectionNote) -> str:
     """A note for the student, in Markdown; the student's own text stays literal."""
-    where = f"`{origin}` cell {note.cell}" + (f", line {note.line}" if note.line else "")
+    where = f"{code_span(origin)} cell {note.cell}" + (f", line {note.line}" if note.line else "")
     text = code_span(note.text) if note.text else ""
     names = ", ".join(code_span(n) for n in note.names)
     if note.what == "cell_magic":
@@ -126,6 +126,8 @@ def describe(origin: str, note: InspectionNote) -> str:
         return f"{where} has a syntax error ({text}); the cell was skipped"
     if note.what == "not_python":
         return f"{where} cannot be read as Python ({text}); it was skipped"
+    if note.what == "too_large":
+        return f"{where} ({text}) is too large to read within the grader's memory limit; it was skipped"
     if note.what == "too_deep":
         return f"{where} is nested too deeply to read; it was skipped"
     if note.what == "needs_unrun_name":

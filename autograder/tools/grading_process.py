@@ -23,12 +23,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .. import settings
 from ..files import fingerprint
 from ..reporters.gradescope import GradescopeResults, failure_results
+from ..results.markdown import code, code_block
 from ..results.outcomes import GradingStatus
 from ..results.report import GradeReport
 from ..sandbox.cleanup import remove_files_of, stop_and_kill_tree
 from ..sandbox.uids import sandbox_uid_slot
 from ..spec.assignment import Assignment
-from ..spec.cases import select_cases
 from ..submission.archive import MAX_ZIP_BYTES
 
 
@@ -105,17 +105,18 @@ class GradingOutcome(BaseModel):
 
 def failed_outcome(job_id: str, status: GradingStatus, error: str, seconds: float = 0.0) -> GradingOutcome:
     """An outcome without a report; its results.json tells the student why."""
-    message = (f"Your submission could not be graded: {error}" if status == "submission_error" else
+    # `error` is ours, but may quote the submission (a file name, an exception message).
+    message = (f"Your submission could not be graded: {code(error)}" if status == "submission_error" else
                "The autograder could not grade this submission; this is not a verdict on your work. Please tell "
-               f"the course staff.\n\n{error}")
+               f"the course staff.\n\n{code_block(error)}")
     return GradingOutcome(id=job_id, status=status, error=error, seconds=seconds,
                       results=failure_results(message, execution_time=seconds))
 
 
 def default_timeout_s(assignment: Assignment) -> float:
-    """Generous: every case may time out, each after a fresh worker start."""
-    spec = assignment.spec
-    return 2 * (spec.startup_timeout_s + sum(c.timeout_s for c in select_cases(assignment))) + 30
+    """The grading's own budget (`grading_timeout_s`, which bounds every worker it runs) and a
+    minute for what comes before and after it: starting Python, the expected values, results."""
+    return assignment.spec.grading_timeout_s + 60
 
 
 def grade_in_process(job: GradingJob) -> GradingOutcome:

@@ -1,23 +1,28 @@
-"""conv1d specifics beyond the library: messages a student would read."""
+"""conv1d specifics beyond the library: messages a student would read, and the adjoint check."""
 
+import numpy as np
+import pytest
 from support.library import library_folder
 
 from autograder.grading import grade
+from autograder.judging.checks import load_checks
 from autograder.spec.assignment import load_assignment
+from autograder.spec.cases import generate_inputs, select_cases
 
 A = load_assignment("conv1d")
+ADJOINT_CASES = [c for c in select_cases(A) if c.problem == "adjoint"]
 
 
 def by_id(report):
     return {c.id: c for c in report.cases}
 
 
-def test_dense_matrix_fails_on_measured_memory_with_a_clear_message():
+def test_dense_matrix_fails_on_memory_it_asks_for_with_a_clear_message():
     cases = by_id(grade(A, library_folder("conv1d", "dense_circulant")))
     c = cases["matrix_free/forward_memory"]
     assert c.outcome == "over_memory"
-    assert c.peak_extra_memory_mb > 100  # a 3994 x 4000 float64 matrix is 128 MB
-    assert "the values are right" in c.message and "16 MB" in c.message
+    assert "at most 16 MB beyond what it held before the call" in c.message and "written or not" in c.message
+    assert "MemoryError" in c.message and 'File "conv1D.py"' in c.message  # where it asked
     assert "(n-r+1) x n" in c.message  # the case's hint says what is forbidden
     assert cases["forward/random[n=20,r=3]"].outcome == "passed"
 
@@ -92,3 +97,80 @@ def test_window_written_for_r_3_fails_every_other_filter_length_with_its_own_lin
     assert "vector[i:i + 3]" in c.message  # the student's own line, in their traceback
     assert cases["forward/random[n=20,r=3]"].outcome == "passed"
     assert cases["gradient_descent/final_objective"].outcome == "passed"  # the driver uses r = 3
+
+
+# --- the adjoint check ----------------------------------------------------------------------
+
+def _operator(matrix):
+    return (lambda x: matrix @ x), (lambda y: matrix.T @ y)
+
+
+def _answers(case, forward, backward):
+    """What the harness sends back for `case`, for operators given as functions, in its order."""
+    inputs = generate_inputs(case)
+    xs, ys, out_f, out_b = inputs["xs"], inputs["ys"], [], []
+    for i in range(max(len(xs), len(ys))):
+        if i < len(xs):
+            out_f.append(forward(xs[i]))
+        if i < len(ys):
+            out_b.append(backward(ys[i]))
+    return inputs, (out_f, out_b)
+
+
+def _adjoint_verdict(case, forward, backward):
+    inputs, actual = _answers(case, forward, backward)
+    return load_checks(A)["adjoint"](actual, expected=None, inputs=inputs, params=case.params)
+
+
+def _conv_matrix(k, n):
+    r = k.size
+    dense = np.zeros((n - r + 1, n))
+    for i in range(n - r + 1):
+        dense[i, i:i + r] = k
+    return dense
+
+
+@pytest.mark.parametrize("case", ADJOINT_CASES, ids=lambda c: c.id)
+def test_the_adjoint_check_passes_any_linear_operator_with_its_exact_transpose(case):
+    k = generate_inputs(case)["k"]
+    n, m = case.params["n"], case.params["n"] - case.params["r"] + 1
+    assert _adjoint_verdict(case, *_operator(_conv_matrix(k, n))) is None
+    # The property is transposition, not the values: a wrong but linear A with its own transpose passes.
+    assert _adjoint_verdict(case, *_operator(np.random.default_rng(1).standard_normal((m, n)))) is None
+
+
+@pytest.mark.parametrize("case", ADJOINT_CASES, ids=lambda c: c.id)
+def test_the_adjoint_check_cannot_be_met_by_an_operator_that_remembers_what_it_saw(case):
+    seen_x, seen_v = [], []
+
+    def forward(x):  # wrong, and not linear
+        v = np.tanh(np.correlate(x, np.ones(case.params["r"]), mode="valid")) + 0.1
+        seen_x.append(x)
+        seen_v.append(v)
+        return v
+
+    def last_x(y):  # the attack of issue 14: <A x, y> = <x, A.T y> for the last x, exactly
+        x, v = seen_x[-1], seen_v[-1]
+        return x * (v @ y) / (x @ x)
+
+    def fitted(y):  # stronger: fits every cross product seen so far, by least squares
+        X, V = np.array(seen_x), np.array(seen_v)
+        return np.linalg.lstsq(X, V @ y, rcond=None)[0]
+
+    for backward in (last_x, fitted):
+        seen_x.clear()
+        seen_v.clear()
+        verdict = _adjoint_verdict(case, forward, backward)
+        assert verdict is not None and "A.T is not the transpose of A" in verdict, backward.__name__
+    # The one pair the check used to compare was met exactly by the first attack.
+    seen_x.clear()
+    seen_v.clear()
+    x, y = generate_inputs(case)["xs"][0], generate_inputs(case)["ys"][0]
+    assert np.isclose(forward(x) @ y, x @ last_x(y))
+
+
+def test_the_adjoint_check_refuses_the_zero_operator_and_bad_shapes():
+    case = ADJOINT_CASES[0]
+    n, m = case.params["n"], case.params["n"] - case.params["r"] + 1
+    assert "all zeros" in _adjoint_verdict(case, lambda x: np.zeros(m), lambda y: np.zeros(n))
+    assert "shape" in _adjoint_verdict(case, lambda x: np.zeros(m + 1), lambda y: np.zeros(n))

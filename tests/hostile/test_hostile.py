@@ -2,13 +2,16 @@
 that `autograder build` makes, and as an unprivileged user through `autograder grade`.
 
 Every one must end with a valid results.json written by the grader, within its declared time,
-with no process of the run's uids left and the session's canary nowhere in what the grader
-wrote; then the score and the checks its entry in hostiles.yaml declares for that mode must hold.
+with no process of the run's uids left, the session's canary nowhere in what the grader wrote,
+and every piece of feedback rendering literally under a real CommonMark renderer (no heading,
+link, image or raw HTML of the student's); then the score and the checks its entry in
+hostiles.yaml declares for that mode must hold.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -18,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -29,6 +33,7 @@ import pytest
 import yaml
 from support.cli import REPO, run_cli
 from support.gradescope_box import gradescope_box
+from support.literal_markdown import literal_problems
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from autograder.spec.assignment import load_assignment
@@ -68,11 +73,15 @@ class Hostile(KnownSubmission):
     output: dict[Mode, list[str]] = {}  # regexes over what the student sees: messages and printed output
     timeout_s: float = 45
     archive: list[ArchiveEntry] | None = None
+    # make.py in the hostile's folder: `build(dest, reference) -> Path` makes the upload (a folder or a
+    # zip) that no folder in git can hold: names that are not UTF-8, a 6 MB notebook, damaged zips.
+    build: Literal["make.py"] | None = None
+    grader_memory_mb: float | None = None  # the grader's own peak RSS (its processes, not the workers') must stay below
 
     @model_validator(mode="after")
     def _one_source(self) -> "Hostile":
-        if [bool(self.edits), self.files is not None, self.archive is not None].count(True) != 1:
-            raise ValueError("give one of edits, files or archive")
+        if [bool(self.edits), self.files is not None, self.archive is not None, self.build is not None].count(True) != 1:
+            raise ValueError("give one of edits, files, archive or build")
         return self
 
     def score_in(self, mode: Mode) -> Score:
@@ -99,6 +108,7 @@ class Run:
     results: dict
     log: str  # the grader's stdout and stderr
     uid: int  # the uid student code ran as
+    grader_peak_mb: float  # the largest peak RSS of the grader's own processes (workers not counted)
 
     @property
     def shown(self) -> str:
@@ -166,10 +176,20 @@ def laptop(canary):
 
 
 def _submission(name: str, dest: Path, owner: int) -> Path:
-    """The hostile's folder, or the archive its declaration describes, as the grader will see it."""
-    entries = declaration(name).archive
+    """The hostile's folder, the archive its declaration describes, or what its make.py builds,
+    as the grader will see it."""
+    decl = declaration(name)
+    if decl.build is not None:
+        spec = importlib.util.spec_from_file_location(f"hostile_{name}_make", HOSTILE / name / decl.build)
+        make = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(make)
+        upload = make.build(dest, (REPO / "reference" / "conv1d" / "conv1D.py").read_text())
+        for path in [upload, *(upload.rglob("*") if upload.is_dir() else [])]:
+            os.chown(path, owner, owner)
+        return upload
+    entries = decl.archive
     if entries is None:
-        return materialize(load_assignment("conv1d"), declaration(name), dest, library_dir=HOSTILE)
+        return materialize(load_assignment("conv1d"), decl, dest, library_dir=HOSTILE)
     archive = dest / f"{name}.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for entry in entries:
@@ -189,10 +209,53 @@ def _submission(name: str, dest: Path, owner: int) -> Path:
     return archive
 
 
-def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int) -> str:
-    """The grader's output; fails the test if grading takes longer than `timeout_s`."""
+class _GraderMemory:
+    """The peak RSS of the grader's own processes under `root`, sampled while it runs: the kernel's
+    peak mark of each (VmHWM), read until it exits. Workers (and what they start) do not count."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.peak_kb, self._done = root, 0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.02):
+            for pid in _tree(self.root):
+                try:
+                    if b"worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        continue
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    self.peak_kb = max(self.peak_kb, int(status.split("VmHWM:")[1].split()[0]))
+                except (OSError, IndexError, ValueError):
+                    pass
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def _tree(root: int) -> set[int]:
+    parents = {}
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            parents[int(pid)] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in found]
+        found.update(children)
+        frontier += children
+    return found
+
+
+def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int) -> tuple[str, float]:
+    """The grader's output and its own peak RSS in MB; fails the test if grading takes longer than `timeout_s`."""
     proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    memory = _GraderMemory(proc.pid)
     try:
         out, _ = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -201,7 +264,9 @@ def _run(command: list[str], *, env: dict, cwd: Path, timeout_s: float, uid: int
             os.kill(int(process.split(":")[0]), signal.SIGKILL)
         proc.communicate()
         pytest.fail(f"grading took more than {timeout_s:g} s")
-    return out.decode(errors="replace")
+    finally:
+        peak_mb = memory.stop()
+    return out.decode(errors="replace"), peak_mb
 
 
 def grade_in_image(image, name: str, canary: str, timeout_s: float) -> Run:
@@ -211,28 +276,25 @@ def grade_in_image(image, name: str, canary: str, timeout_s: float) -> Run:
     shutil.rmtree(box.root / "submission", ignore_errors=True)
     (box.root / "submission_metadata.json").write_text(json.dumps(
         {"assignment": {"total_points": 23}, "users": [{"email": f"{canary}@example.edu"}]}))
-    if declaration(name).archive is None:
-        held = _private_dir("autograder-hostile-folder-")
-        try:
-            shutil.copytree(_submission(name, held, owner=0), box.root / "submission")
-        finally:
-            shutil.rmtree(held)
-        log = _run([str(box.root / "run_autograder")], env=box.env, cwd=box.root, timeout_s=timeout_s, uid=uid)
-    else:
-        # Gradescope unpacks uploaded zips itself; an archive meets our extraction through `grade`,
-        # run as root by the image's own interpreter and course.
-        held = _private_dir("autograder-hostile-zip-")
-        try:
-            archive = _submission(name, held, owner=0)
+    held = _private_dir("autograder-hostile-upload-")
+    try:
+        upload = _submission(name, held, owner=0)
+        if upload.is_dir():
+            shutil.copytree(upload, box.root / "submission")
+            log, peak = _run([str(box.root / "run_autograder")], env=box.env, cwd=box.root, timeout_s=timeout_s,
+                             uid=uid)
+        else:
+            # Gradescope unpacks uploaded zips itself; an archive meets our extraction through `grade`,
+            # run as root by the image's own interpreter and course.
             source = box.root / "source"
             env = {**box.env, "PYTHONPATH": str(source), "AUTOGRADER_COURSE_ROOT": str(source / "course"),
                    "AUTOGRADER_CACHE": str(source / ".cache")}
             results.parent.mkdir(exist_ok=True)
-            log = _run([str(box.venv / "bin" / "python"), "-m", "autograder", "grade", "conv1d", str(archive),
-                        "--results", str(results)], env=env, cwd=box.root, timeout_s=timeout_s, uid=uid)
-        finally:
-            shutil.rmtree(held)
-    return Run(results, json.loads(results.read_text()), log, uid)
+            log, peak = _run([str(box.venv / "bin" / "python"), "-m", "autograder", "grade", "conv1d", str(upload),
+                              "--results", str(results)], env=env, cwd=box.root, timeout_s=timeout_s, uid=uid)
+    finally:
+        shutil.rmtree(held)
+    return Run(results, json.loads(results.read_text()), log, uid, peak)
 
 
 def grade_as_user(laptop, name: str, timeout_s: float) -> Run:
@@ -240,10 +302,10 @@ def grade_as_user(laptop, name: str, timeout_s: float) -> Run:
     results = home / "results.json"
     results.unlink(missing_ok=True)
     upload = _submission(name, home, owner=uid)
-    log = _run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-m",
-                "autograder", "grade", "conv1d", str(upload), "--results", str(results), "--quiet"],
-               env=env, cwd=REPO, timeout_s=timeout_s, uid=uid)
-    return Run(results, json.loads(results.read_text()), log, uid)
+    log, peak = _run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-m",
+                      "autograder", "grade", "conv1d", str(upload), "--results", str(results), "--quiet"],
+                     env=env, cwd=REPO, timeout_s=timeout_s, uid=uid)
+    return Run(results, json.loads(results.read_text()), log, uid, peak)
 
 
 # --- what the checks look at ----------------------------------------------------------------
@@ -351,6 +413,9 @@ def test_hostile_submission_is_contained(name, mode, request, canary):
         checks = set(decl.checks)
 
         GradescopeResults.model_validate(run.results)
+        shown = [run.results["output"]] + [t["output"] for t in run.results["tests"]]
+        problems = [problem for markdown in shown for problem in literal_problems(markdown)]
+        assert not problems, f"feedback that is not literal: {problems[:3]}"
         status = run.results["extra_data"]["status"]
         assert status == ("submission_error" if "submission_error" in checks else "completed"), run.results["output"]
         assert left == [], f"processes of uid {uid} outlived grading: {left}"
@@ -389,6 +454,8 @@ def test_hostile_submission_is_contained(name, mode, request, canary):
             assert not [m for m in marks if m in run.shown_in(visible=True)]
         if "nothing_escaped" in checks:
             assert list(Path(tempfile.gettempdir()).glob("autograder-hostile-slip*")) == []
+        if decl.grader_memory_mb is not None:
+            assert 0 < run.grader_peak_mb < decl.grader_memory_mb, f"the grader peaked at {run.grader_peak_mb:.0f} MB"
     finally:
         victim.unlink(missing_ok=True)
         if listeners is not None:
@@ -404,6 +471,9 @@ def test_every_hostile_declares_both_modes():
     for name in NAMES:
         decl = declaration(name)
         assert set(decl.stopped_by) == {"root", "user"}, name
-        assert (decl.archive is None) == (HOSTILE / name / "conv1D.py").is_file(), name
-    assert sorted(p.name for p in HOSTILE.iterdir() if (p / "conv1D.py").is_file()) == \
-        sorted(n for n in NAMES if declaration(n).files)  # every folder is declared
+        if decl.files is not None:
+            assert any((HOSTILE / name).glob("conv1D.*")), name
+        if decl.build is not None:
+            assert (HOSTILE / name / decl.build).is_file(), name
+    assert sorted(p.name for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) == \
+        sorted(n for n in NAMES if declaration(n).files or declaration(n).build)  # every folder is declared

@@ -3,8 +3,11 @@ result a student would read comes out."""
 
 import numpy as np
 import pytest
+from support.literal_markdown import HOSTILE_TEXTS, assert_literal
 
 from autograder.judging.judge import judge
+from autograder.judging.verdict import describe
+from autograder.sandbox.child.wire import Unsupported
 from autograder.sandbox.runner import CallOutcome, ErrorInfo
 from autograder.spec.cases import iter_cases
 from autograder.spec.models import AssignmentSpec
@@ -76,3 +79,38 @@ def test_right_values_are_judged_on_memory_where_the_case_limits_it(peak, outcom
 def test_wrong_values_fail_on_their_values_whatever_the_memory():
     result = judged(MEMORY, "returned", EXPECTED + 1, peak=99.0)
     assert result.outcome == "failed" and result.message.startswith("`output` is wrong in 3 of 3 entries")
+
+
+@pytest.mark.parametrize("error, outcome, words", [
+    (ErrorInfo(type="MemoryError", message="Unable to allocate 122. MiB", traceback='  File "tiny.py", line 3\n'),
+     "over_memory", ["asked for more memory than this case allows: at most 4 MB", "written or not",
+                     "`MemoryError: Unable to allocate 122. MiB`", 'File "tiny.py", line 3']),
+    (ErrorInfo(type="OSError", message="[Errno 12] Cannot allocate memory"), "over_memory",
+     ["asked for more memory than this case allows"]),
+    (ErrorInfo(type="BlockingIOError", message="[Errno 11] Resource temporarily unavailable"), "error",
+     ["runs alone: it may not start processes or threads"]),
+    (ErrorInfo(type="RuntimeError", message="can't start new thread"), "error", ["may not start processes or threads"]),
+])
+def test_what_a_memory_checked_call_may_not_do_reads_as_what_the_case_allows(error, outcome, words):
+    result = judged(MEMORY, "raised", error=error)
+    assert result.outcome == outcome and all(w in result.message for w in words), result.message
+
+
+def test_calls_not_run_say_which_budget_ran_out():
+    deadline = judged(VALUES, "not_run", error=ErrorInfo(type="Deadline", message="not run: out of time."))
+    restarts = judged(VALUES, "not_run", error=ErrorInfo(type="Restarts", message="not run: died 11 times."))
+    assert (deadline.outcome, restarts.outcome) == ("timeout", "crashed")
+    assert deadline.message.startswith("not run: out of time.") and restarts.message.startswith("not run: died")
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_student_text_in_every_message_stays_literal(text):
+    opaque = Unsupported(f"{text}.{text}")
+    results = [judged(VALUES, "raised", error=ErrorInfo(type=text[:100], message=text, traceback=text)),
+               judged(VALUES, "startup_failed", error=ErrorInfo(type="X", message=text, traceback=text)),
+               judged(VALUES, "raised", error=ErrorInfo(type="E", message=text, module=text)),
+               judged(VALUES, "returned", value=opaque), judged(VALUES, "returned", value={text: 1, "b": 2}),
+               judged(MEMORY, "raised", error=ErrorInfo(type="MemoryError", message=text, traceback=text))]
+    for result in results:
+        assert_literal(result.message)
+    assert_literal(f"a {describe({text: 1})} and {describe(opaque)}")

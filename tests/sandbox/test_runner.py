@@ -41,7 +41,7 @@ def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]],
             os.chown(base / "work", uid, uid)
         ws = prepare_workspace(base, base / "work", harness, uid,
                                [(name.removesuffix(".py"), name) for name in (modules or {})])
-        requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, measure_memory=name in measured)
+        requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, max_extra_memory_mb=16 if name in measured else None)
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
                          uid=uid, started=started)
@@ -106,61 +106,77 @@ def test_memory_limit_turns_into_memory_error(tmp_path):
     assert out[0].status == "raised" and out[0].error.type == "MemoryError"
 
 
-# 64 MB, written so that every page is resident; and a child whose result comes back over a pipe.
+# A module that leaves a helper running from its import, and calls that try what a memory-checked
+# call may not: start processes or threads, allocate beyond its allowance (touched or not).
 _MEMORY_HARNESS = f"""
-import os, time
+import mmap, os, subprocess, sys, threading
 import numpy as np
 
-IMPORTED = np.ones(1 << 23)  # 64 MB built while importing: shared copy-on-write with any fork
+HELPER = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(64 << 20); time.sleep(60)", "{MARKER}"])
 
 
-def _in_child(function):
-    read_end, write_end = os.pipe()
+def helper_state():
+    done, status = os.waitpid(HELPER.pid, os.WNOHANG)
+    return "killed before the call" if done and os.WIFSIGNALED(status) else "alive"
+
+
+def fork():
     if os.fork() == 0:
-        os.write(write_end, str(function()).encode())
         os._exit(0)
-    os.close(write_end)
-    answer = os.read(read_end, 100)
-    os.wait()
-    return float(answer)
+    return "forked"
 
 
-def dense_in_child():
-    return _in_child(lambda: float(np.ones(1 << 23).sum()))
+def thread():
+    threading.Thread(target=lambda: None).start()
+    return "started"
 
 
-def fork_reading_shared_pages():
-    return _in_child(lambda: float(IMPORTED.sum()))
+def untouched_matrix():
+    return float(np.zeros((4000, 4000))[0, 0])  # 128 MB of zero pages, none resident
 
 
-def start_daemon():
-    if os.fork() == 0:
-        os.setsid()  # refused under seccomp: then it stays in the group, still a process of ours
-        if os.fork() == 0:
-            hoard = np.ones(1 << 23)
-            time.sleep(60)
-        os._exit(0)
-    os.wait()
-    time.sleep(0.5)  # the daemon has filled its 64 MB
-    return 0
+def private_mapping():
+    return len(mmap.mmap(-1, 64 << 20, flags=mmap.MAP_PRIVATE))
 
 
-def small():
-    return float(np.arange(10.0).sum())
+def within_allowance():
+    return float(np.ones(1 << 20).sum())  # 8 MB, all resident
+
+
+def resident(mb):
+    return float(np.ones(mb << 17).sum())
 """
 
 
-@pytest.mark.parametrize("laptop", [False, True], ids=["as_run", "laptop"])
-def test_memory_of_child_processes_counts_without_counting_shared_pages_twice(tmp_path, laptop):
-    calls = [("dense_in_child", {}, 20), ("fork_reading_shared_pages", {}, 20), ("start_daemon", {}, 20),
-             ("small", {}, 20)]
-    out = run(tmp_path, _MEMORY_HARNESS, calls, memory_mb=1024, laptop=laptop,
-              measured=("dense_in_child", "fork_reading_shared_pages", "small"))
-    assert [o.status for o in out] == ["returned"] * 4, [o.error for o in out]
-    dense, shared, _, after_daemon = (o.peak_extra_memory_mb for o in out)
-    assert dense > 48  # the child's own 64 MB
-    assert shared < 16  # the 64 MB the fork shares with the worker count once, before the call
-    assert after_daemon > 48  # a daemon from an earlier call is still the submission's memory
+def test_a_memory_checked_call_runs_alone_under_its_allowance(tmp_path):
+    calls = [("helper_state", {}, 20), ("fork", {}, 20), ("thread", {}, 20), ("untouched_matrix", {}, 20),
+             ("private_mapping", {}, 20), ("within_allowance", {}, 20), ("resident", {"mb": 1}, 20)]
+    out = run(tmp_path, _MEMORY_HARNESS, calls, memory_mb=1024, measured=tuple(name for name, _, _ in calls))
+    by_call = {name: o for (name, _, _), o in zip(calls, out)}
+    assert by_call["helper_state"].value == "killed before the call"
+    assert by_call["fork"].error.type == "BlockingIOError"
+    assert by_call["thread"].error.type == "RuntimeError"
+    assert by_call["untouched_matrix"].error.type == "MemoryError"
+    assert by_call["private_mapping"].error.type == "OSError" and "[Errno 12]" in by_call["private_mapping"].error.message
+    assert by_call["within_allowance"].status == "returned" and 7 < by_call["within_allowance"].peak_extra_memory_mb < 16
+    assert by_call["resident"].status == "returned" and by_call["resident"].peak_extra_memory_mb < 4
+    assert leftovers() == []
+
+
+def test_calls_that_are_not_memory_checked_may_start_processes_and_threads(tmp_path):
+    out = run(tmp_path, _MEMORY_HARNESS, [("fork", {}, 20), ("thread", {}, 20), ("untouched_matrix", {}, 20)])
+    assert [o.value for o in out] == ["forked", "started", 0.0]
+    assert leftovers() == []
+
+
+def test_the_memory_witness_sees_resident_memory_the_data_limit_lets_through(tmp_path):
+    # A file mapped read-only counts in no data limit; its pages count in the worker's RSS.
+    code = ("import mmap, os\ndef mapped():\n    path = os.path.join(os.environ['HOME'], 'big')\n"
+            "    with open(path, 'wb') as f: f.truncate(48 << 20)\n"
+            "    with open(path, 'rb') as f: m = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)\n"
+            "    return sum(m[i] for i in range(0, len(m), 4096))\n")
+    [out] = run(tmp_path, code, [("mapped", {}, 30)], measured=("mapped",))
+    assert out.status == "returned" and out.peak_extra_memory_mb > 40
 
 
 def test_import_failure_is_reported_once_for_every_call(tmp_path):

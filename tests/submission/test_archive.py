@@ -66,3 +66,27 @@ def test_unextractable_names_are_the_uploads_fault_not_the_graders(tmp_path, nam
     archive = make_zip(tmp_path / "odd.zip", [(name, "x") for name in names])
     with pytest.raises(SubmissionError, match="cannot extract|appears twice"):
         extract_zip(archive, tmp_path / "out")
+
+
+def test_an_entry_flagged_utf8_whose_name_is_not_is_the_uploads_fault(tmp_path):
+    from support.archives import zip_with_raw_name
+    archive = zip_with_raw_name(tmp_path / "names.zip", [("conv1D.py", b"x = 1\n")], b"caf\xe9.py")
+    with pytest.raises(SubmissionError, match="marked as UTF-8 but is not"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_a_corrupted_deflate_stream_is_the_uploads_fault(tmp_path):
+    from support.archives import zip_with_corrupted_entry
+    archive = zip_with_corrupted_entry(tmp_path / "bad.zip", [("notes.txt", b"a" * 5000), ("conv1D.py", b"x = 1\n" * 50)],
+                                       "conv1D.py")
+    with pytest.raises(SubmissionError, match=r"`conv1D.py` is damaged .*error: Error -3"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_names_in_messages_stay_literal(tmp_path):
+    from support.literal_markdown import MARK, assert_literal
+    hostile = f"[regrade {MARK}](http:/x)/../../# {MARK}.py"
+    archive = make_zip(tmp_path / f"<img src=x onerror={MARK}>.zip", [(hostile, "x")])
+    with pytest.raises(SubmissionError) as caught:
+        extract_zip(archive, tmp_path / "out")
+    assert_literal(f"Your submission could not be graded: {caught.value}")

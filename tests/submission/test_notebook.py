@@ -122,12 +122,13 @@ def test_code_that_runs_while_a_definition_is_made_is_named_truthfully(tmp_path)
         "def plain(x, scale=float('2')):\n    return x * scale",
         "class Net:\n    size = len('abc')",
         "def quiet(x, y=2):\n    return x + y",
+        "def mark(f):\n    f.marked = True\n    return f\n\n@mark\ndef marked(x):\n    return x",
     ))
-    assert ns["cached"](1) == 1 and ns["plain"](1) == 2.0 and ns["Net"].size == 3
+    assert ns["cached"](1) == 1 and ns["plain"](1) == 2.0 and ns["Net"].size == 3 and ns["marked"].marked
     assert notes == [
         f"`hw.ipynb` cell {cell}, line {line}: `{what}` calls code while it is being defined (a decorator, a default "
         "value or its class body); that code runs while grading"
-        for cell, line, what in ((2, 3, "def cached"), (3, 1, "def plain"), (4, 1, "class Net"))
+        for cell, line, what in ((2, 3, "def cached"), (3, 1, "def plain"), (4, 1, "class Net"), (6, 5, "def marked"))
     ]
 
 
@@ -197,3 +198,15 @@ def test_a_module_spread_over_cells_keeps_exactly_its_definitions(tmp_path):
     facts = read_here(tmp_path, ["hw.ipynb"], "definitions")["hw.ipynb"]
     kept = [ast.parse(c.source).body[i] for c in facts.cells for i, _ in c.statements]
     assert [ast.dump(s) for s in kept] == [ast.dump(s) for s in tree.body]
+
+
+def test_notes_quote_names_and_cell_text_literally():
+    from support.literal_markdown import HOSTILE_TEXTS, assert_literal
+
+    from autograder.submission.notebook import InspectionNote, describe
+    for text in HOSTILE_TEXTS:
+        for what in ("cell_magic", "ipython_line", "syntax_error", "not_python", "too_large", "too_deep",
+                     "needs_unrun_name", "runs_when_defined", "needs_unrun_global", "unknown"):
+            note = InspectionNote(what=what, cell=2, line=3, text=text, names=[text],
+                                  setter={"cell": 1, "text": text})
+            assert_literal(describe(f"{text}.ipynb", note))

@@ -158,3 +158,14 @@ def test_full_mode_from_the_spec_runs_the_notebook_in_full(tmp_path):
     s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"conv1D.ipynb": notebook(
         CONV1D, "import numpy as np\nSCALE = float(np.sqrt(4.0))")}), mode="full")
     assert imported(s)["SCALE"] == 2.0
+
+
+def test_names_quoted_in_notes_and_messages_stay_literal(tmp_path):
+    from support.literal_markdown import HOSTILE_TEXTS, assert_literal
+    names = [t.replace("/", "|").replace("\x00", "0") for t in HOSTILE_TEXTS]  # any byte but / and NUL
+    found = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {f"{names[0]}/{names[1]}/conv1D (1).py": CONV1D}))
+    nothing = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {f"{n}.txt": "x" for n in names}, name="junk"),
+                     dest="dest2")
+    assert found.notes and nothing.nothing_found
+    for markdown in [*found.notes, nothing.nothing_found]:
+        assert_literal(markdown)

@@ -1,4 +1,4 @@
-"""Pins memory in SysV segments and /dev/shm, where it outlives the process."""
+"""Pins memory in SysV segments and /dev/shm, where it outlives the process; says what it got."""
 import ctypes
 import os
 from multiprocessing import shared_memory
@@ -19,9 +19,13 @@ def _pin():
         if shmid >= 0 and address not in (None, ctypes.c_void_p(-1).value):
             ctypes.memset(address, 1, SEGMENT)
             pinned += 1
-    memory = shared_memory.SharedMemory(name=f"autograder-hostile-{os.getpid()}", create=True, size=SEGMENT)
-    memory.buf[:] = b"\1" * SEGMENT
-    print("PINNED", pinned, "segments and", memory.name, flush=True)
+    print("PINNED", pinned, "segments", flush=True)
+    try:  # shm_open creates the file in /dev/shm, mmap(MAP_SHARED) fills it
+        memory = shared_memory.SharedMemory(name=f"autograder-hostile-{os.getpid()}", create=True, size=SEGMENT)
+        memory.buf[:] = b"\1" * SEGMENT
+        print("PINNED", memory.name, flush=True)
+    except OSError as exc:
+        print("REFUSED shared memory", type(exc).__name__, flush=True)
 
 
 class Convolution1d:

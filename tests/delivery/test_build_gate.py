@@ -36,7 +36,7 @@ def refused(cli, course, tmp_path):
      "'adjoint'? (its checks: adjoint)"),
     ("assignments/conv1d/assignment.yaml", "        call: gd_objective\n", "        call: gd_objectiv\n",
      "problems[gradient_descent].cases[final_objective].call: no function 'gd_objectiv' defined at the top level of "
-     "harness.py; did you mean 'gd_objective'? (its functions: both, gd_objective, matvec, rmatvec)"),
+     "harness.py; did you mean 'gd_objective'? (its functions: adjoint_products, gd_objective, matvec, rmatvec)"),
 ], ids=["check_name", "call_name"])
 def test_a_spec_that_does_not_validate_is_not_built(cli, course, tmp_path, where, old, new, problem):
     line = edit(course / where, old, new)
@@ -67,10 +67,10 @@ def test_an_undeclared_mutant_folder_is_not_built(cli, tmp_path):
 
 def test_a_check_that_raises_on_the_templates_output_is_not_built(cli, course, tmp_path):
     checks = course / "assignments/conv1d/checks.py"
-    edit(checks, "    ax, aty = actual\n", "    ax, aty = actual\n    scale = float(np.linalg.norm(ax))  # chokes on None\n")
+    edit(checks, "    if actual is None:\n", "    count = len(actual[0])  # chokes on None\n    if actual is None:\n")
     problems = refused(cli, course, tmp_path)
     assert problems[0] == "template template: expected zero: every case not implemented"
-    at = line_of(checks, "scale = float")
+    at = line_of(checks, "count = len")
     for line, case_id in zip(problems[1:3], ("adjoint/inner_products[n=40,r=7]", "adjoint/inner_products[n=9,r=9]")):
         assert line.startswith(f"    {case_id}: grader error, not graded: check 'adjoint' raised TypeError: ")
         assert line.endswith(f" at checks.py:{at} in adjoint")

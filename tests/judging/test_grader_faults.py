@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 from support.cli import REPO
-from support.course import course_copy, edit
+from support.course import course_copy, edit, line_of
 from support.library import entry_folder
 
 from autograder.judging.judge import judge
@@ -71,8 +71,8 @@ def test_a_student_none_against_an_unusable_reference_is_still_not_implemented()
 @pytest.fixture(scope="module")
 def raising_check_course(tmp_path_factory):
     root = course_copy(tmp_path_factory.mktemp("course"), "conv1d", library=False)
-    edit(root / "assignments/conv1d/checks.py", '    x, y = inputs["x"], inputs["y"]\n',
-         '    x, y = inputs["x"], inputs["z"]  # a staff typo\n')
+    edit(root / "assignments/conv1d/checks.py", 'np.asarray(inputs["ys"])',
+         'np.asarray(inputs["zs"])  # a staff typo')
     return root
 
 
@@ -100,8 +100,8 @@ def test_no_student_sees_a_raising_check_as_their_failure(raising_check_course, 
     assert ("2 case(s) could not be graded because of a problem in the autograder, not in your code; they count as "
             "full points for now.") in data["output"]
     for case_id in ("adjoint/inner_products[n=40,r=7]", "adjoint/inner_products[n=9,r=9]"):  # for the staff's log
-        assert (f"autograder: grader error, case {case_id} not graded: check 'adjoint' raised KeyError: 'z' at "
-                "checks.py:16 in adjoint") in result.stderr
+        assert (f"autograder: grader error, case {case_id} not graded: check 'adjoint' raised KeyError: 'zs' at "
+                f"checks.py:{line_of(raising_check_course / 'assignments/conv1d/checks.py', 'zs')} in adjoint") in result.stderr
     others = {t["extra_data"]["outcome"] for t in data["tests"] if t not in adjoint}
     # The rest is graded as ever: all passed for the reference, the transpose failed for the wrong one.
     assert others == ({"passed"} if submission == "reference" else {"passed", "failed"})
@@ -114,7 +114,7 @@ def test_the_self_checks_say_not_graded_not_failed(raising_check_course, tmp_pat
     assert check.returncode == 1  # not every case could be verified
     rows = [line for line in check.stdout.splitlines() if "adjoint:" in line and "/" in line]
     assert len(rows) == 2 and all(line.endswith("1/1  NOT GRADED") for line in rows), check.stdout
-    assert "for the course staff: check 'adjoint' raised KeyError: 'z'" in check.stdout
+    assert "for the course staff: check 'adjoint' raised KeyError: 'zs'" in check.stdout
     assert "FAIL" not in check.stdout
 
     # The handout's pytest plugin: the course folder is the handout, the reference's file its submission.

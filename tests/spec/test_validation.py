@@ -35,11 +35,11 @@ def test_every_assignment_of_the_course_validates():
 
 def test_a_typo_in_a_call_names_the_case_and_the_functions_there_are(course):
     spec = spec_of(course)
-    edit(spec, "        call: both\n", "        call: bothh\n")
+    edit(spec, "        call: adjoint_products\n", "        call: adjoint_product\n")
     assert problems(course) == [
-        f"{spec}:{line_of(spec, 'call: bothh')}: problems[adjoint].cases[inner_products].call: no function 'bothh' "
-        "defined at the top level of harness.py; did you mean 'both'? (its functions: both, gd_objective, matvec, "
-        "rmatvec)"]
+        f"{spec}:{line_of(spec, 'call: adjoint_product')}: problems[adjoint].cases[inner_products].call: no function "
+        "'adjoint_product' defined at the top level of harness.py; did you mean 'adjoint_products'? (its functions: "
+        "adjoint_products, gd_objective, matvec, rmatvec)"]
 
 
 def test_an_input_the_harness_function_does_not_take_and_one_it_lacks(course):
@@ -101,10 +101,10 @@ def test_a_check_without_a_checks_module(course):
 
 def test_a_harness_that_does_not_parse(course):
     harness = course / "assignments/conv1d/harness.py"
-    edit(harness, "def both(k, x, y):", "def both(k, x, y)")
+    edit(harness, "def adjoint_products(k, xs, ys):", "def adjoint_products(k, xs, ys)")
     spec = spec_of(course)
     assert problems(course) == [f"{spec}:{line_of(spec, 'harness: harness.py')}: harness: harness.py does not parse: "
-                                f"expected ':' (harness.py, line {line_of(harness, 'def both')})"]
+                                f"expected ':' (harness.py, line {line_of(harness, 'def adjoint_products')})"]
 
 
 def test_a_shape_symbol_that_is_no_param_of_the_case(course):
@@ -175,7 +175,7 @@ def test_no_template_folder_at_all(course):
 
 def test_a_key_written_twice(course):
     spec = spec_of(course)
-    line = edit(spec, "        call: both\n", "        call: both\n        call: matvec\n")
+    line = edit(spec, "        call: adjoint_products\n", "        call: adjoint_products\n        call: matvec\n")
     with pytest.raises(SpecError) as info:
         load_assignment("conv1d", course)
     assert str(info.value).splitlines()[1].strip() == (
@@ -185,7 +185,7 @@ def test_a_key_written_twice(course):
 
 def test_every_problem_is_reported_at_once(course):
     spec = spec_of(course)
-    edit(spec, "        call: both\n", "        call: bothh\n")
+    edit(spec, "        call: adjoint_products\n", "        call: adjoint_product\n")
     edit(spec, "function: adjoint}", "function: adjoin}")
     (course / "reference/conv1d/conv1D.py").unlink()
     assert len(problems(course)) == 3

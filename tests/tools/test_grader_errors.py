@@ -3,19 +3,21 @@ in grades.csv (and batch exits 1); in regress it is a regression of every entry,
 entry expects, with a line that says which case and what failed."""
 
 import yaml
-from support.course import course_copy, edit
+from support.cli import REPO
+from support.course import course_copy, edit, line_of
 
 from autograder.tools.gradebook import read_gradebook
 from autograder.tools.regress import RegressReport
 
-FAULT = "check 'adjoint' raised KeyError: 'z' at checks.py:16 in adjoint"
+TYPO_LINE = line_of(REPO / "assignments/conv1d/checks.py", 'inputs["ys"]')
+FAULT = f"check 'adjoint' raised KeyError: 'zs' at checks.py:{TYPO_LINE} in adjoint"
 ADJOINT = ("adjoint/inner_products[n=40,r=7]", "adjoint/inner_products[n=9,r=9]")
 
 
 def raising_check_course(tmp_path, keep_mutants=()):
     root = course_copy(tmp_path / "course", "conv1d")
-    edit(root / "assignments/conv1d/checks.py", '    x, y = inputs["x"], inputs["y"]\n',
-         '    x, y = inputs["x"], inputs["z"]  # a staff typo\n')
+    edit(root / "assignments/conv1d/checks.py", 'np.asarray(inputs["ys"])',
+         'np.asarray(inputs["zs"])  # a staff typo')
     mutants = root / "assignments/conv1d/mutants.yaml"
     library = yaml.safe_load(mutants.read_text())
     library["mutants"] = [m for m in library["mutants"] if m["name"] in keep_mutants]

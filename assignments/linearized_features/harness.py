@@ -8,8 +8,10 @@ reference and the student see bit-identical parameters. Only plain data goes bac
 call drew, the feature matrix, (s, P).
 """
 
+import matplotlib.pyplot  # noqa: F401  (what the notebook draws with)
 import numpy as np
 import torch
+import torch._dynamo  # noqa: F401  (torch.optim's first use imports it: over a second)
 from torch import nn
 
 import autograder_figures

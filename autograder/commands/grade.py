@@ -26,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
-    # First thing: the worker's interpreter and numpy load while the grader imports its own.
-    started = spawn.start()
+    # First thing: the worker's interpreter, numpy and the harness's imports (torch) load while the
+    # grader imports its own.
+    started = spawn.start_for(args.assignment)
     try:
         return _grade(args, started, start)
     finally:

@@ -319,5 +319,10 @@ table and the messages `python -m autograder check` prints, and returns them
   %pip install -q -r requirements-notebook.txt
   ```
 
+  Colab keeps its own package versions, NumPy 2 among them, while Gradescope grades with those of
+  `requirements.txt` (NumPy 1.26, whose type promotion is the course's). They disagree only on
+  dtypes: float32 arrays times a float64 scalar such as `np.power(0.9, t)` stay float32 on
+  Gradescope and become float64 on Colab.
+
 `autograder/`, `assignments/` and `student_template/` make up the self-check; leave them as they are.
 """

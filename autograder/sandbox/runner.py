@@ -149,7 +149,8 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                                  "modules": workspace.modules, "confinement": confinement, "warm_up": single})
              for single in (False, True)}
     deaths = 0
-    ahead: list[StartedWorker] = []  # the next workers, loading numpy while this one serves
+    preload = spawn.harness_imports(workspace.harness)
+    ahead: list[StartedWorker] = []  # the next workers, loading numpy (and torch) while this one serves
     with open(workspace.output_log, "rb") as log:
         try:
             while pending:
@@ -157,11 +158,11 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                     outcomes += [CallOutcome(id=r.id, status="not_run", error=reason) for r in pending]
                     break
                 single = pending[0].max_extra_memory_mb is not None  # a memory-checked call, alone
-                worker = _Worker(started or (ahead.pop(0) if ahead else spawn.start()), setup[single], uid,
+                worker = _Worker(started or (ahead.pop(0) if ahead else spawn.start(preload)), setup[single], uid,
                                  log.fileno(), replies, budget)
                 started = None
                 while len(ahead) < min(_AHEAD, _workers_after(pending, single)):
-                    ahead.append(_start_ahead())
+                    ahead.append(_start_ahead(preload))
                 try:
                     startup = worker.startup(startup_timeout_s)
                     if startup is not None:  # the submission cannot even be imported: no retry helps
@@ -196,10 +197,10 @@ def _workers_after(pending: list[CallRequest], single: bool) -> int:
     return sum(1 for i, k in enumerate(rest) if k or i == 0 or rest[i - 1])
 
 
-def _start_ahead() -> StartedWorker:
+def _start_ahead(preload: tuple[str, ...]) -> StartedWorker:
     """A worker started before it is needed: it runs only our code, as the grader's user, until
     its setup arrives, and no cleanup or memory reading of the running worker may count it."""
-    ahead = spawn.start()
+    ahead = spawn.start(preload)
     _LIVE_WORKERS.add(ahead.proc.pid)
     return ahead
 

@@ -33,6 +33,7 @@ from ..spec.assignment import Assignment
 from .gradebook import Gradebook, GradeRow, write_gradebook
 from .grading_process import (GradingJob, GradingOutcome, UploadTooLarge, default_timeout_s,
                        failed_outcome, grade_in_process)
+from .grading_slot import close_slots
 from .mistakes import warm_caches
 from .roster import SubmissionSource, discover, load_upload
 
@@ -191,7 +192,7 @@ def _row(source: SubmissionSource, stored: StoredOutcome | None, problems: list[
 
 
 class _Threads:
-    """This machine: threads, each driving one grading process at a time."""
+    """This machine: threads, each grading one submission at a time in its grading slot."""
 
     def __init__(self, workers: int | None) -> None:
         self.capacity = workers or os.cpu_count() or 1
@@ -205,6 +206,7 @@ class _Threads:
 
     def close(self) -> None:
         self._pool.shutdown()
+        close_slots()
 
 
 class _Dask:

@@ -1,35 +1,32 @@
-"""One grading in a separate `python -m autograder grade` process: the unit of work of `batch`
-and `regress`.
+"""One grading, as `autograder grade` does it, in this thread's grading slot (`grading_slot.py`):
+the unit of work of `batch` and `regress`.
 
-A process per submission is the crash boundary: whatever happens while grading one submission
-(a grader bug, a hang past every per-case deadline, a student process that takes its grader
-down) costs that submission only, and an overall deadline bounds the whole run. A job is plain
-data both ways and carries the submission as bytes, so the same function runs in a local
-thread or as a task on a Dask worker, which then needs the autograder and the course (at
-`course_root`) but not the submissions' filesystem.
+The slot, a grading process of its own, is the crash boundary: whatever happens while grading
+one submission (a grader bug, a hang past every per-case deadline, a student process that takes
+its grader down) costs that submission only, the slot being killed and replaced, and an overall
+deadline bounds the whole run. A job is plain data both ways and carries the submission as
+bytes, so the same function runs in a local thread or as a task on a Dask worker, which then
+needs the autograder and the course (at `course_root`) but not the submissions' filesystem.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .. import settings
 from ..files import fingerprint
 from ..reporters.gradescope import GradescopeResults, failure_results
 from ..results.markdown import code, code_block
 from ..results.outcomes import GradingStatus
 from ..results.report import GradeReport
-from ..sandbox.cleanup import remove_files_of, stop_and_kill_tree
 from ..sandbox.uids import sandbox_uid_slot
 from ..spec.assignment import Assignment
 from ..submission.archive import MAX_ZIP_BYTES
+from .grading_slot import SlotJob, slot_for
 
 
 class Upload(BaseModel):
@@ -142,27 +139,16 @@ def grade_in_process(job: GradingJob) -> GradingOutcome:
         work.chmod(0o711)
         (work / "tmp").mkdir(mode=0o711)
         results_path = work / "results.json"
-        env = {**os.environ, settings.COURSE_ROOT: str(job.course_root), "TMPDIR": str(work / "tmp")}
-        if uid is not None:
-            env[settings.SANDBOX_UID] = str(uid)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder", "grade", job.assignment, str(upload), "--results",
-             str(results_path), "--json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work, env=env)
-        try:
-            stdout, stderr = proc.communicate(timeout=job.timeout_s)
-        except subprocess.TimeoutExpired:
-            stop_and_kill_tree(proc.pid, uid)
-            proc.communicate()
-            if uid is not None:
-                remove_files_of(uid)  # the grading's own cleanup never ran
+        reply = slot_for(job.assignment, job.course_root).grade(
+            SlotJob(submission=upload, results=results_path, tmpdir=work / "tmp", uid=uid), job.timeout_s)
+        if reply is None:
             return outcome("timeout", f"grading took longer than {job.timeout_s:g} s and was stopped")
         results = _read_results(results_path)
-        if proc.returncode != 0:
-            return outcome("grader_error", _last_complaint(stderr) or
-                           f"the grading process exited with status {proc.returncode}", results)
+        if reply.code != 0:
+            return outcome("grader_error", _last_complaint(reply.stderr) or
+                           f"the grading process exited with status {reply.code}", results)
         try:
-            report = GradeReport.model_validate_json(stdout)
+            report = GradeReport.model_validate_json(reply.stdout)
         except ValidationError:
             return outcome("grader_error", "the grading process printed no readable report", results)
         if report.grader_faults():  # what the TA must fix, not what the student read

@@ -35,6 +35,7 @@ from ..results.outcomes import GradingStatus
 from ..results.report import GradeReport
 from ..spec.assignment import Assignment
 from .grading_process import GradingJob, GradingOutcome, default_timeout_s, grade_in_process, upload_from_path
+from .grading_slot import close_slots
 from .library import (KnownSubmission, Mutant, expectation_failures, grader_fault_lines, materialize,
                       validate)
 from .mistakes import warm_caches
@@ -112,11 +113,14 @@ def regress(assignment: Assignment, *, jobs: int | None = None, timeout_s: float
                    *(known("solution", e) for e in library.solutions), *(known("mutant", e) for e in library.mutants)]
         # Mutants that must time out are the slowest gradings: start them first so they overlap the rest.
         order = sorted(targets, key=lambda t: not (t.mutant and "timeout" in t.mutant.outcomes))
-        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            futures = {(t.kind, t.name): pool.submit(
-                grade_in_process, GradingJob(id=t.name, assignment=assignment.name, course_root=root,
-                                             upload=upload_from_path(t.folder), timeout_s=timeout)) for t in order}
-            entries = [_judge(t, futures[t.kind, t.name].result()) for t in targets]
+        try:
+            with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+                futures = {(t.kind, t.name): pool.submit(
+                    grade_in_process, GradingJob(id=t.name, assignment=assignment.name, course_root=root,
+                                                 upload=upload_from_path(t.folder), timeout_s=timeout)) for t in order}
+                entries = [_judge(t, futures[t.kind, t.name].result()) for t in targets]
+        finally:
+            close_slots()
     problems = []
     if len(library.mutants) < MIN_MUTANTS:
         problems.append(f"the library holds {len(library.mutants)} mutants; each assignment keeps at least "

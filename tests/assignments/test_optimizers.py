@@ -406,7 +406,17 @@ def test_float32_case_explains_the_upcast(tmp_path):
                               '    m = beta1 * config["m"] + (1 - beta1) * dw.astype(float)\n')
     c = by_id(grade(A, folder))["adam/float32"]
     assert "has dtype float64; expected dtype float32" in c.message
-    assert "np.power of a Python float" in c.message  # the case's hint
+    assert "np.zeros_like(w), not np.zeros(w.shape)" in c.message  # the case's hint
+
+
+def test_a_float64_scalar_from_np_power_keeps_float32_as_under_the_courses_numpy():
+    """The course's Colab pinned numpy 1.21.6 (../shared/FACTS.md), whose value-based promotion keeps
+    float32 * np.power(0.9, t) float32; requirements.lock pins 1.26.4, which promotes alike. Under
+    NumPy 2 this correct Adam fails adam/float32 (benchmarks/numpy_promotion.py)."""
+    import numpy as np
+    assert np.__version__.startswith("1."), f"the grader's numpy is {np.__version__}; requirements.lock pins 1.x"
+    outcome = by_id(grade(A, library_folder("optimizers", "numpy_power_bias_correction")))["adam/float32"]
+    assert outcome.outcome == "passed", outcome.message
 
 
 def test_wrong_return_shape_is_an_error_with_a_clear_message(tmp_path):

@@ -1,12 +1,13 @@
 """The student-side process: confines itself, imports the harness (which imports the student's
 files) and answers call requests, one JSON line each, until its input closes.
 
-Runs as `python -I -B worker.py REPLY_FD`, started by `spawn.start` before the grader
-knows the submission: it loads numpy, then reads its setup from stdin (where the submission,
-harness, HOME and output log are, and the confinement plan), applies the plan (`confine.py`)
-and only then imports student code. It imports only the standard library, numpy, and `wire` and
-`confine` beside it: nothing of the grader. Everything it sends is untrusted by the grader; it
-exists to run code, not to judge it.
+Runs as `python -I -B worker.py REPLY_FD [MODULE ...]`, started by `spawn.start` before the
+grader knows the submission, or forked by a fork server (`worker.py --fork-server CONTROL_FD
+[MODULE ...]`, `spawn.ForkServer`). It loads numpy and the installed MODULEs its harness
+imports, then reads its setup from stdin (where the submission, harness, HOME and output log
+are, and the confinement plan), applies the plan (`confine.py`) and only then imports student
+code. Of its own it imports only the standard library, numpy, and `wire` and `confine` beside it: nothing of
+the grader. Everything it sends is untrusted by the grader; it exists to run code, not to judge it.
 """
 
 import importlib
@@ -137,6 +138,18 @@ def _warm_up():
         a @ a
 
 
+def _preload(names):
+    """The installed modules the harness imports, loaded before the setup arrives, while the
+    grader starts. No student file is on the path yet, so a student module of the same name
+    (`torch.py`) shadows nothing the harness gets. What fails to load here is imported again,
+    and its failure reported, when the harness is."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            pass
+
+
 def _not_dumpable():
     # Until it confines itself, a worker waits as the grader's user, possibly beside student code
     # of the same user (a laptop, a worker started ahead): its /proc files (fd/, mem) stay root's.
@@ -144,9 +157,9 @@ def _not_dumpable():
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE; confine.apply sets it back
 
 
-def main():
+def _prepare(preload):
+    """What every worker does before its setup, and a fork server once for all it forks."""
     _not_dumpable()
-    requests, replies = _take_channels(int(sys.argv[1]))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _OWN_DIR]
     sys.path.insert(0, _OWN_DIR)
     import confine  # noqa: E402  (these need our own folder on the path, and only them)
@@ -155,9 +168,16 @@ def main():
     sys.path.remove(_OWN_DIR)
     sys.modules["autograder_figures"] = figures  # for harnesses that grade what a call draws
     sys.dont_write_bytecode = True
+    _preload(preload)
     if hasattr(signal, "SIGXFSZ"):
         # Past the file-size limit, writes fail with an exception instead of killing us.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return confine, wire
+
+
+def _serve(reply_fd, confine, wire):
+    """Reads the setup from stdin, confines itself, imports the harness, answers calls."""
+    requests, replies = _take_channels(reply_fd)
 
     def send(message):
         replies.write(wire.dumps(message))
@@ -195,16 +215,88 @@ def main():
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are student errors too
             reply.update(ok=False, error=_error(exc, root))
         reply["seconds"] = time.perf_counter() - start
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
+        _flush()
         try:
             send(reply)
         except wire.WireError as exc:
             send({"kind": "reply", "id": request["id"], "ok": False,
                   "error": {"type": "OutputTooLarge", "message": str(exc), "traceback": ""}})
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _fork_server(control_fd, confine, wire):
+    """Forks a worker for each request on the control socket (a request pipe's read end and a
+    reply pipe's write end, passed as SCM_RIGHTS) and answers with its pid. The process forked
+    forks the worker and exits at once, so the worker is reparented to the grader, a subreaper,
+    which waits for it as for a worker it started itself; only then is its pid sent. This process
+    runs only our code and the preloaded modules' imports, so each worker starts from the same
+    state as every other: the one a fresh interpreter reaches after the same imports."""
+    import socket
+    control = socket.socket(fileno=control_fd)
+    while True:
+        _flush()  # nothing of ours may reach a worker's output log
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 16, 2)
+        except OSError:
+            return
+        if not message or len(fds) != 2:
+            return  # the grader closed the socket: it needs no more workers
+        request_fd, reply_fd = fds
+        pid_r, pid_w = os.pipe()
+        middle = os.fork()
+        if middle == 0:
+            try:
+                control.close()
+                os.close(pid_r)
+                worker = os.fork()
+                if worker:
+                    os.write(pid_w, str(worker).encode())
+                else:
+                    os.close(pid_w)
+                    _become_worker(request_fd, reply_fd, confine, wire)
+            finally:
+                os._exit(0)
+        for fd in (pid_w, request_fd, reply_fd):
+            os.close(fd)
+        with os.fdopen(pid_r, "rb") as answer:
+            pid = answer.read()
+        os.waitpid(middle, 0)
+        control.send(pid or b"0")
+
+
+def _become_worker(request_fd, reply_fd, confine, wire):
+    """In a forked child: what `spawn.start` gives a fresh worker (a session of its own, the
+    request pipe on stdin), and randomness of its own, then the worker's life; never returns."""
+    code = 0
+    try:
+        os.setsid()
+        os.dup2(request_fd, 0)
+        os.close(request_fd)
+        if "numpy.random" in sys.modules:  # `random` reseeds itself in a forked child
+            sys.modules["numpy.random"].seed()
+        _serve(reply_fd, confine, wire)
+    except BaseException:
+        traceback.print_exc()  # as an uncaught exception would in a worker of its own
+        code = 1
+    finally:
+        _flush()
+        os._exit(code)
+
+
+def main():
+    if sys.argv[1] == "--fork-server":
+        confine, wire = _prepare(sys.argv[3:])
+        _fork_server(int(sys.argv[2]), confine, wire)
+    else:
+        confine, wire = _prepare(sys.argv[2:])
+        _serve(int(sys.argv[1]), confine, wire)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""Workers forked from a fork server (`spawn.ForkServer`, what grading slots use) are workers like
+any other: the runner's tests of hangs, crashes, escapes, memory-checked calls and forged replies
+pass again here with every worker forked, and a forked worker's process looks from the inside
+as a freshly started one does, but for its own randomness."""
+
+import functools
+import json
+import os
+
+import pytest
+import test_runner as plain  # the runner's own tests, run again below with every worker forked
+
+from autograder.sandbox import spawn
+
+FACTS = '''import json, os, resource, sys
+
+import numpy as np
+
+
+def facts():
+    status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+    limits = {name: resource.getrlimit(getattr(resource, name))
+              for name in ("RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE")}
+    base = os.path.dirname(os.getcwd())  # each run's own folder
+    return json.dumps({
+        "ids": [len({*os.getresuid(), *os.getresgid()}), os.getuid() == 0, os.getgroups()],  # one uid, its own
+        "own_session": os.getsid(0) == os.getpid() == os.getpgid(0),
+        "grader_is_parent": os.getppid(),
+        "confined": [status["Seccomp"].strip(), status["NoNewPrivs"].strip()],
+        "threads": len(os.listdir("/proc/self/task")),
+        "limits": limits, "cwd": os.getcwd().replace(base, "BASE"), "umask": os.umask(0o077),
+        "environment": {k: v.replace(base, "BASE") for k, v in os.environ.items()},
+        "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+        "numpy_errors": np.geterr(),
+    })
+
+
+def draws():
+    import random
+    return [float(np.random.random()), random.random()]
+'''
+
+
+@pytest.fixture
+def forking():
+    with spawn.serving_forks(("numpy",)) as server:
+        yield server
+    assert server.proc.returncode is not None  # the server ends with the block
+
+
+def test_a_forked_worker_is_set_up_as_a_fresh_one(tmp_path):
+    with spawn.serving_forks(("numpy",)):
+        [forked] = plain.run(tmp_path, FACTS, [("facts", {}, 10)])
+    [fresh] = plain.run(tmp_path, FACTS, [("facts", {}, 10)])
+    forked, fresh = json.loads(forked.value), json.loads(fresh.value)
+    assert forked["grader_is_parent"] == fresh["grader_is_parent"] == os.getpid()
+    assert forked["ids"] == [1, False, []] or os.getuid() != 0  # as root: the sandbox uid and no group
+    assert forked == fresh
+
+
+def test_forked_workers_draw_their_own_random_numbers(tmp_path, forking):
+    first, second = (plain.run(tmp_path, FACTS, [("draws", {}, 10)])[0].value for _ in range(2))
+    assert first[0] != second[0] and first[1] != second[1]
+
+
+_AGAIN = ["test_timeout_kills_and_later_calls_run_in_a_fresh_worker", "test_detached_grandchildren_are_killed",
+          "test_exit_and_signals_fail_only_their_call", "test_memory_limit_turns_into_memory_error",
+          "test_a_memory_checked_call_runs_alone_under_its_allowance", "test_forged_replies_are_rejected",
+          "test_student_code_runs_as_the_sandbox_uid", "test_student_code_is_off_the_network_and_cannot_signal_the_grader",
+          "test_a_process_chain_that_forks_away_from_every_kill_dies", "test_children_that_died_on_their_own_are_reaped",
+          "test_a_started_worker_serves_the_run_it_is_given"]
+
+
+@pytest.fixture
+def every_worker_forked():
+    with spawn.serving_forks(()):
+        yield
+
+
+def _forked(test):
+    @functools.wraps(test)  # the same arguments and parametrization; marks of its own
+    def again(**kwargs):
+        return test(**kwargs)
+    return pytest.mark.usefixtures("every_worker_forked")(again)
+
+
+for _name in _AGAIN:
+    globals()[_name + "_forked"] = _forked(getattr(plain, _name))

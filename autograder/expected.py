@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,7 @@ def expected_outputs(assignment: Assignment, cases: list[Case], inputs: dict[str
         return values
     path = settings.cache_dir() / f"{assignment.name}-{cache_key(assignment, cases)}.json"
     if path.is_file():
-        stored = json.loads(path.read_text())
-        return {case_id: wire.decode(value) for case_id, value in stored.items()}
+        return _read_cache(path, lambda stored: {case_id: wire.decode(value) for case_id, value in stored.items()})
     outcomes = run_trusted(assignment, assignment.reference_dir, cases, inputs)
     values = {}
     for case_id, outcome in outcomes.items():
@@ -100,9 +100,38 @@ def known_mistakes(assignment: Assignment, cases: list[Case]) -> dict[str, list[
     path = mistakes_cache(assignment, cases)
     if not path.is_file():
         return {}
-    stored = json.loads(path.read_text())
-    return {case_id: [KnownMistake(name=m["name"], diagnosis=m["diagnosis"], value=wire.decode(m["value"]))
-                      for m in entries] for case_id, entries in stored.items()}
+    return _read_cache(path, lambda stored: {
+        case_id: [KnownMistake(name=m["name"], diagnosis=m["diagnosis"], value=wire.decode(m["value"])) for m in entries]
+        for case_id, entries in stored.items()})
+
+
+_decoded: dict[tuple[str, int, int], Any] = {}  # (path, mtime, size) -> what the cache file decodes to
+
+
+def _read_cache(path: Path, decode: Callable[[Any], Any]) -> Any:
+    """A cache file's values, decoded once per process while the file stays as it was: a grading
+    slot grades many submissions against the same values. Their arrays are made read-only, so
+    that judging cannot change what the next submission is judged against: a comparator or check
+    that tried would fail loudly, as a grader error, instead."""
+    info = path.stat()
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    if key not in _decoded:
+        _decoded[key] = _read_only(decode(json.loads(path.read_text())))
+    return dict(_decoded[key])
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for item in value.values():
+            _read_only(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _read_only(item)
+    elif isinstance(value, KnownMistake):
+        _read_only(value.value)
+    return value
 
 
 def cache_key(assignment: Assignment, cases: list[Case]) -> str:

@@ -1,11 +1,17 @@
+from __future__ import annotations
+
 import argparse
 import importlib.util
 import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..sandbox import spawn
+
+if TYPE_CHECKING:
+    from ..spec.assignment import Assignment
 
 SKIP_TEARDOWN = True  # cli.entry: everything written is closed when run() returns
 NAME = "grade"
@@ -24,28 +30,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, prepared: Assignment | None = None) -> int:
+    """`prepared`: the assignment as `prepared_assignment` returns it, for a caller that grades
+    many submissions of it (a grading slot)."""
     start = time.monotonic()
     # First thing: the worker's interpreter, numpy and the harness's imports (torch) load while the
     # grader imports its own.
     started = spawn.start_for(args.assignment)
     try:
-        return _grade(args, started, start)
+        return _grade(args, started, start, prepared)
     finally:
         started.discard()
 
 
-def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float) -> int:
+def prepared_assignment(name: str) -> Assignment:
+    """The assignment loaded, with its library's mistakes computed where the staff tools are."""
+    from ..spec.assignment import load_assignment
+
+    assignment = load_assignment(name)
+    _compute_known_mistakes(assignment)
+    return assignment
+
+
+def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float, prepared: Assignment | None) -> int:
     from ..files import write_atomic
     from ..grading import grade
     from ..reporters.gradescope import failure_results, to_gradescope, total_points
     from ..reporters.terminal import format_report
     from ..results.markdown import code_block, visible
-    from ..spec.assignment import load_assignment
     try:
         points = args.total_points if args.metadata is None else total_points(args.metadata)
-        assignment = load_assignment(args.assignment)
-        _compute_known_mistakes(assignment)
+        assignment = prepared or prepared_assignment(args.assignment)
         report = grade(assignment, args.submission, started=started)
         write_atomic(args.results, to_gradescope(report, points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json

@@ -99,7 +99,16 @@ def descendants(table: ProcessTable, root_pid: int, *, zombies: bool = False) ->
 
 
 def children_of(parent: int) -> set[int]:
-    return {pid for pid, info in process_table().items() if info.ppid == parent and not info.zombie}
+    """Live children of `parent`: read from its tasks' `children` lists (a few processes, not a
+    scan of /proc), or from the whole table where the kernel has no such lists."""
+    try:
+        listed = set()
+        for task in os.listdir(f"/proc/{parent}/task"):
+            with open(f"/proc/{parent}/task/{task}/children", "rb") as f:
+                listed.update(int(pid) for pid in f.read().split())
+    except OSError:
+        return {pid for pid, info in process_table().items() if info.ppid == parent and not info.zombie}
+    return {pid for pid in listed if (info := process_info(pid)) is not None and info.ppid == parent and not info.zombie}
 
 
 def process_tree(root_pid: int, uid: int | None = None) -> set[int]:

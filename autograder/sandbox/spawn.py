@@ -9,7 +9,7 @@ interpreter, numpy and torch load while the grader imports its own modules and s
 submission; the runner starts its own when it is given none, or after a worker dies. A worker
 whose setup never comes exits when its request pipe closes.
 
-Deliberately light (standard library only): it is imported before everything else.
+Deliberately light (the standard library and `settings`): it is imported before everything else.
 """
 
 from __future__ import annotations
@@ -174,7 +174,6 @@ class ForkServer:
     Workers are reparented to this process, which must be able to become a subreaper."""
 
     def __init__(self, preload: tuple[str, ...]) -> None:
-        self.preload = preload
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
@@ -225,7 +224,8 @@ _server: ForkServer | None = None
 
 @contextlib.contextmanager
 def serving_forks(preload: tuple[str, ...]) -> Iterator[ForkServer]:
-    """While open, `start(preload)` forks its workers from one fork server (started now)."""
+    """While open, `start` forks its workers from one fork server, started now, that loads numpy
+    and `preload`."""
     global _server
     from .cleanup import become_subreaper  # not at the top: `grade` imports this module first thing
     if not become_subreaper():

@@ -149,7 +149,8 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                                  "modules": workspace.modules, "confinement": confinement, "warm_up": single})
              for single in (False, True)}
     deaths = 0
-    preload = spawn.harness_imports(workspace.harness)
+    # A forked worker has what its server loaded: the harness is read only for an interpreter.
+    preload = () if spawn.forking() else spawn.harness_imports(workspace.harness)
     ahead: list[StartedWorker] = []  # the next workers, loading numpy (and torch) while this one serves
     with open(workspace.output_log, "rb") as log:
         try:

@@ -222,6 +222,11 @@ class ForkServer:
 _server: ForkServer | None = None
 
 
+def forking() -> bool:
+    """Whether `start` forks its workers (a fork server is serving), so preloading is moot."""
+    return _server is not None
+
+
 @contextlib.contextmanager
 def serving_forks(preload: tuple[str, ...]) -> Iterator[ForkServer]:
     """While open, `start` forks its workers from one fork server, started now, that loads numpy

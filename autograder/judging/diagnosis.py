@@ -46,6 +46,6 @@ def diagnose(comparator: ComparatorSpec, expected: Any, actual: Any, mistakes: l
         return None
     if len(found) == 1:
         return Diagnosis(name=found[0].name, matches=[found[0].name], words=f"*Likely mistake:* {found[0].diagnosis}")
-    words = "; or ".join(m.diagnosis.rstrip(". ") for m in found) + "."
+    words = " Or: ".join(m.diagnosis for m in found)  # each word for word, as a student may search it
     return Diagnosis(name=None, matches=[m.name for m in found],
                      words=f"*Your output matches more than one common mistake:* {words}")

@@ -38,7 +38,7 @@ def test_two_matching_mistakes_are_both_named_and_neither_chosen():
     twin = KnownMistake(name="reversed", diagnosis="the output is reversed.", value=EXPECTED[::-1].copy())
     d = found(EXPECTED[::-1].copy(), [FLIPPED, twin])
     assert d.name is None and d.matches == ["flipped", "reversed"]
-    assert d.words == ("*Your output matches more than one common mistake:* the filter is flipped; or the output "
+    assert d.words == ("*Your output matches more than one common mistake:* the filter is flipped. Or: the output "
                        "is reversed.")
 
 

@@ -11,7 +11,6 @@ call drew, the feature matrix, (s, P).
 import matplotlib.pyplot  # noqa: F401  (what the notebook draws with)
 import numpy as np
 import torch
-import torch._dynamo  # noqa: F401  (torch.optim's first use imports it: over a second)
 from torch import nn
 
 import autograder_figures
@@ -73,14 +72,39 @@ def _principal_features(model, X, y, X_test, y_test):
 
 def staff_features(inputs, model):
     """Our feature matrix: the output's gradient for each input, in model.parameters() order, in the
-    model's dtype."""
-    parameters = tuple(model.parameters())
-    rows = []
-    for x in inputs:
-        output = model(torch.as_tensor(x, dtype=parameters[0].dtype))
-        gradients = torch.autograd.grad(output.sum(), parameters)
-        rows.append(torch.cat([g.reshape(-1) for g in gradients]))
-    return torch.stack(rows).numpy()
+    model's dtype. Computed in numpy by backpropagating through the harness's own layers (Linear and
+    ReLU) for all inputs at once: a loop of autograd calls gives the same matrix (a test checks it)
+    and costs a backward pass per input."""
+    parameters = [p.detach().numpy() for p in model.parameters()]
+    inputs = np.asarray(inputs, dtype=parameters[0].dtype).reshape(len(inputs), -1)
+    return _features(_numpy_layers(model, parameters), inputs)[1]
+
+
+def _numpy_layers(model, parameters):
+    """The model's layers for _features, over `parameters` (arrays in model.parameters() order)."""
+    taken = iter(parameters)
+    return [(next(taken), None if layer.bias is None else next(taken)) if isinstance(layer, nn.Linear) else None
+            for layer in (model if isinstance(model, nn.Sequential) else [model])]
+
+
+def _features(layers, X):
+    """(outputs, feature matrix) of a stack of layers, each (weight, bias or None) for a Linear and
+    None for a ReLU, on the rows of X: one backward pass for the whole batch."""
+    inputs, h = [], X
+    for layer in layers:
+        inputs.append(h)
+        h = np.maximum(h, 0) if layer is None else h @ layer[0].T + (0 if layer[1] is None else layer[1])
+    upstream = np.ones_like(h)  # d output / d output, one row per input
+    columns = []
+    for layer, h_in in zip(reversed(layers), reversed(inputs)):
+        if layer is None:
+            upstream = upstream * (h_in > 0)
+            continue
+        weight, bias = layer
+        columns[:0] = [(upstream[:, :, None] * h_in[:, None, :]).reshape(len(X), -1)] + \
+                      ([] if bias is None else [upstream])
+        upstream = upstream @ weight
+    return h[:, 0], np.concatenate(columns, axis=1)
 
 
 def curve(X):
@@ -101,8 +125,9 @@ def data(seed, n_train, n_grid):
 def network(seed, width, depth, dtype, train_steps=0):
     """The course's network with `depth` hidden layers of `width` ReLU units, PyTorch's default
     initialization but the first layer's biases set so that its elbows lie in [0, 1], then
-    `train_steps` steps of full-batch gradient descent on the curve. Like a network the
-    notebook trained, a trained one keeps its last step's gradients in .grad."""
+    `train_steps` steps of full-batch gradient descent (learning rate 0.05) of the mean squared
+    error to the curve on 32 even inputs. Like a network the notebook trained, a trained one keeps
+    its last step's gradients in .grad."""
     torch.manual_seed(seed)
     sizes = [1] + [width] * depth
     layers = []
@@ -112,11 +137,38 @@ def network(seed, width, depth, dtype, train_steps=0):
     elbows = np.sort(np.random.default_rng(seed).random(width))  # not data()'s stream: no input on an elbow
     with torch.no_grad():
         model[0].bias.copy_(torch.from_numpy(-elbows * model[0].weight.double().numpy().ravel()))
-    x = torch.linspace(0, 1, 32, dtype=_DTYPES[dtype])[:, None]
-    target = torch.from_numpy(curve(x.double().numpy())).to(_DTYPES[dtype])[:, None]
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    # Gradient descent in numpy on the same layers: torch's optimizer costs about 20 times more
+    # per step of these small networks.
+    parameters = [p.detach().numpy().copy() for p in model.parameters()]
+    layers = _numpy_layers(model, parameters)  # updated in place below
+    x = np.linspace(0, 1, 32)[:, None]
+    x, target = x.astype(parameters[0].dtype), curve(x).astype(parameters[0].dtype)
+    gradients = None
     for _ in range(train_steps):
-        optimizer.zero_grad()
-        ((model(x) - target) ** 2).mean().backward()
-        optimizer.step()
+        gradients = _mean_squared_error_gradients(layers, x, target)
+        for p, gradient in zip(parameters, gradients):
+            p -= 0.05 * gradient
+    with torch.no_grad():
+        for p, trained, gradient in zip(model.parameters(), parameters, gradients or [None] * len(parameters)):
+            p.copy_(torch.from_numpy(trained))
+            if gradient is not None:
+                p.grad = torch.from_numpy(gradient)
     return model
+
+
+def _mean_squared_error_gradients(layers, x, target):
+    """The gradient of mean((output - target) ** 2) over the rows of x, one array per parameter in
+    order, by backpropagating the whole batch through layers of Linear (with bias) and ReLU."""
+    inputs, h = [], x
+    for layer in layers:
+        inputs.append(h)
+        h = np.maximum(h, 0) if layer is None else h @ layer[0].T + layer[1]
+    upstream = (2 / len(x)) * (h - target[:, None])
+    gradients = []
+    for layer, h_in in zip(reversed(layers), reversed(inputs)):
+        if layer is None:
+            upstream = upstream * (h_in > 0)
+        else:
+            gradients[:0] = [upstream.T @ h_in, upstream.sum(axis=0)]
+            upstream = upstream @ layer[0]
+    return gradients

@@ -101,6 +101,34 @@ def test_reference_features_of_two_hidden_layers_match_finite_differences():
     np.testing.assert_allclose(F, np.stack(columns, axis=1), atol=1e-8)
 
 
+@pytest.mark.parametrize("dtype, depth", [("float64", 1), ("float64", 2), ("float32", 1)])
+def test_the_harness_trains_and_computes_features_as_torch_autograd_would(dtype, depth):
+    """The harness trains its networks and computes its own feature matrix in numpy, for speed.
+    Both against autograd: one step of torch.optim.SGD from the same start, and a loop of backward
+    passes."""
+    start = HARNESS.network(7, 10, depth, dtype)
+    trained = HARNESS.network(7, 10, depth, dtype, 1)
+    x = torch.linspace(0, 1, 32, dtype=torch.float64)[:, None].to(start[0].weight.dtype)
+    target = torch.from_numpy(HARNESS.curve(x.double().numpy())).to(x.dtype)
+    ((start(x)[:, 0] - target) ** 2).mean().backward()
+    torch.optim.SGD(start.parameters(), lr=0.05).step()
+    tolerance = {"float64": 1e-12, "float32": 1e-5}[dtype]
+    for ours, theirs in zip(trained.parameters(), start.parameters()):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=tolerance, atol=tolerance)
+    assert HARNESS.network(7, 10, depth, dtype).parameters().__next__().grad is None
+    X = HARNESS.data(7, 25, 0)[0]
+    F = HARNESS.staff_features(X, trained)
+    assert F.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(F, REFERENCE.collect_output_features(X, trained), rtol=tolerance, atol=tolerance)
+
+
+def test_the_harness_features_of_a_linear_model_without_bias_are_its_inputs():
+    model = torch.nn.Linear(4, 1, bias=False, dtype=torch.float64)
+    X = np.random.default_rng(0).normal(size=(6, 4))
+    np.testing.assert_array_equal(HARNESS.staff_features(X, model), X)
+
+
 def test_reference_plot_draws_one_line_per_entry_of_the_group_against_the_inputs():
     model = HARNESS.network(5, 10, 1, "float64", 300)
     X_test = HARNESS.data(5, 20, 40)[2]

@@ -41,7 +41,7 @@ def diagnose(comparator: ComparatorSpec, expected: Any, actual: Any, mistakes: l
         except Exception:  # a mutant's odd output is no diagnosis, never a failure of the grading
             return False
 
-    found = [m for m in mistakes if not same(expected, m.value) and same(m.value, actual)]
+    found = [m for m in mistakes if same(m.value, actual) and not same(expected, m.value)]  # the rarer first
     if not found:
         return None
     if len(found) == 1:

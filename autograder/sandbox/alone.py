@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import resource
+import select
 import signal
 import time
 
@@ -38,53 +39,93 @@ class LimitsNotSet(Exception):
 
 def isolate(worker_pid: int, uid: int | None, spared: set[int], allowance_mb: float, request_bytes: int) -> None:
     """Raises ProcessLookupError if the worker is gone, LimitsNotSet if it could not be limited."""
-    _lower(worker_pid, uid, resource.RLIMIT_NPROC, 1)
-    cleanup.kill_all_but(worker_pid, uid, spared)
-    data_kb = procfs.status_kb(worker_pid, "VmData")
-    if data_kb is None:
-        raise ProcessLookupError(worker_pid)
-    limit = data_kb * 1024 + int(allowance_mb * 2 ** 20) + _DECODE_FACTOR * request_bytes + _DECODE_SLACK_BYTES
-    _lower(worker_pid, uid, resource.RLIMIT_DATA, limit)
+    with _Limiter(worker_pid, uid) as lower:
+        lower(resource.RLIMIT_NPROC, 1)
+        cleanup.kill_all_but(worker_pid, uid, spared | lower.helpers)
+        data_kb = procfs.status_kb(worker_pid, "VmData")
+        if data_kb is None:
+            raise ProcessLookupError(worker_pid)
+        limit = data_kb * 1024 + int(allowance_mb * 2 ** 20) + _DECODE_FACTOR * request_bytes + _DECODE_SLACK_BYTES
+        lower(resource.RLIMIT_DATA, limit)
 
 
-def _lower(pid: int, uid: int | None, which: int, value: int) -> None:
-    """Soft and hard limit to `value` (never above the hard limit it has)."""
-    try:
-        hard = resource.prlimit(pid, which)[1]
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.prlimit(pid, which, (value, value))
-        return
-    except PermissionError:
-        if uid is None:
-            raise LimitsNotSet("the grader may not limit the process running your code") from None
-    _lower_as(uid, pid, which, value)
+class _Limiter:
+    """Sets a soft and hard limit of the worker to a value (never above the hard limit it has):
+    itself where it may, else through one helper child that becomes the sandbox uid and sets
+    each limit the grader sends it down a pipe, so that one fork serves both limits."""
+
+    def __init__(self, pid: int, uid: int | None) -> None:
+        self.pid, self.uid = pid, uid
+        self.helpers: set[int] = set()  # of the sandbox uid but ours: no process of the submission
+        self._helper: tuple[int, int, int] | None = None  # pid, commands fd, answers fd
+
+    def __enter__(self) -> _Limiter:
+        return self
+
+    def __call__(self, which: int, value: int) -> None:
+        if self._helper is None:
+            try:
+                _set_limit(self.pid, which, value)
+                return
+            except PermissionError:
+                if self.uid is None:
+                    raise LimitsNotSet("the grader may not limit the process running your code") from None
+            self._helper = _start_helper(self.uid, self.pid)
+            self.helpers.add(self._helper[0])
+        helper, commands, answers = self._helper
+        try:
+            os.write(commands, f"{which} {value}\n".encode())
+        except OSError:  # BrokenPipeError: it is gone
+            raise LimitsNotSet("the process that limits your code was killed by a process of your submission") from None
+        if not select.select([answers], [], [], _HELPER_WAIT_S)[0]:
+            raise LimitsNotSet("the process that limits your code was stopped by a process of your submission")
+        answer = os.read(answers, 1)
+        if answer == b"2":
+            raise ProcessLookupError(self.pid)
+        if answer != b"0":
+            raise LimitsNotSet("the process that limits your code was killed by a process of your submission")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._helper is None:
+            return
+        helper, commands, answers = self._helper
+        os.close(commands)  # it exits when its commands end
+        os.close(answers)
+        end = time.monotonic() + _HELPER_WAIT_S
+        while not os.waitpid(helper, os.WNOHANG)[0]:
+            if time.monotonic() > end:
+                os.kill(helper, signal.SIGKILL)
+                os.waitpid(helper, 0)
+                break
+            time.sleep(0.0005)  # it takes a millisecond or two
 
 
-def _lower_as(uid: int, pid: int, which: int, value: int) -> None:
+def _set_limit(pid: int, which: int, value: int) -> None:
+    hard = resource.prlimit(pid, which)[1]
+    resource.prlimit(pid, which, (min(value, hard) if hard != resource.RLIM_INFINITY else value,) * 2)
+
+
+def _start_helper(uid: int, pid: int) -> tuple[int, int, int]:
+    commands_r, commands_w = os.pipe()
+    answers_r, answers_w = os.pipe()
     child = os.fork()
     if child == 0:
-        status = 1
         try:
+            os.close(commands_w)
+            os.close(answers_r)
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
-            hard = resource.prlimit(pid, which)[1]
-            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.prlimit(pid, which, (value, value))
-            status = 0
-        except ProcessLookupError:
-            status = 2
+            with os.fdopen(commands_r, "rb") as commands:
+                for line in commands:  # "WHICH VALUE", one per limit
+                    which, value = map(int, line.split())
+                    try:
+                        _set_limit(pid, which, value)
+                        os.write(answers_w, b"0")
+                    except ProcessLookupError:
+                        os.write(answers_w, b"2")
         finally:
-            os._exit(status)
-    end = time.monotonic() + _HELPER_WAIT_S
-    while not (done := os.waitpid(child, os.WNOHANG))[0] and time.monotonic() < end:
-        time.sleep(0.0005)  # it takes a millisecond or two
-    status = done[1]
-    if not done[0]:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
-        raise LimitsNotSet("the process that limits your code was stopped by a process of your submission")
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 2:
-        raise ProcessLookupError(pid)
-    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-        raise LimitsNotSet("the process that limits your code was killed by a process of your submission")
+            os._exit(0)
+    os.close(commands_r)
+    os.close(answers_w)
+    return child, commands_w, answers_r

@@ -28,27 +28,38 @@ def all_pids() -> list[int]:
         return []
 
 
-def _status(pid: int, head_only: bool = False) -> dict[bytes, bytes] | None:
+def _status(pid: int) -> dict[bytes, bytes] | None:
     try:
         with open(f"/proc/{pid}/status", "rb") as f:
-            raw = f.read(1024) if head_only else f.read()  # State, PPid and Uid come in the first ten lines
+            raw = f.read()
     except OSError:
         return None
-    lines = raw.split(b"\n")
-    if head_only:
-        lines = lines[:12]  # a 1 KB read can end inside a line: only whole ones
-    return {key: value.strip() for key, sep, value in (line.partition(b":") for line in lines) if sep}
+    return {key: value.strip() for key, sep, value in (line.partition(b":") for line in raw.split(b"\n")) if sep}
 
 
 def process_info(pid: int) -> ProcessInfo | None:
-    fields = _status(pid, head_only=True)
+    # The grader reads this for every process on the machine several times per submission, so
+    # only the three fields, from the first kilobyte, without a dict of the rest.
     try:
-        state = fields[b"State"].split()[0]
-        if state == b"X":
-            return None
-        return ProcessInfo(int(fields[b"PPid"]), int(fields[b"Uid"].split()[0]), state == b"Z")
-    except (TypeError, KeyError, ValueError, IndexError):
+        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+    except OSError:
         return None
+    try:
+        head = os.read(fd, 1024)  # State, PPid and Uid come in the first ten lines
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        start = head.index(b"\n")  # past Name, which student code sets (the kernel escapes newlines in it)
+        state = head[head.index(b"\nState:", start) + 7:].split(None, 1)[0]
+        ppid = int(head[head.index(b"\nPPid:", start) + 6:].split(None, 1)[0])
+        uid = int(head[head.index(b"\nUid:", start) + 5:].split(None, 1)[0])  # real uid: the first of four
+    except (ValueError, IndexError):
+        return None
+    if state == b"X":
+        return None
+    return ProcessInfo(ppid, uid, state == b"Z")
 
 
 def process_table() -> ProcessTable:
@@ -121,11 +132,11 @@ def process_tree(root_pid: int, uid: int | None = None) -> set[int]:
 def submission_processes(table: ProcessTable, worker_pid: int, uid: int | None, spared: set[int]) -> set[int]:
     """The live processes a worker's submission runs besides the worker: its descendants,
     orphans reparented to us (our children, less `spared`) with theirs, and, when student code
-    runs as `uid`, every process of that uid."""
+    runs as `uid`, every process of that uid (less `spared`: the grader's own helpers run as it)."""
     me = os.getpid()
     roots = {worker_pid} | {pid for pid, info in table.items()
                             if info.ppid == me and not info.zombie and pid not in spared and pid != worker_pid}
     found = set().union(*(descendants(table, root) for root in roots)) | (roots - {worker_pid})
     if uid is not None:
         found |= {pid for pid, info in table.items() if info.uid == uid and not info.zombie}
-    return found - {worker_pid, me}
+    return found - spared - {worker_pid, me}

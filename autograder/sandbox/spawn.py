@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -56,22 +57,54 @@ def harness_imports(harness: Path) -> tuple[str, ...]:
     its path yet, so `import q_linearized_features` finds nothing) and leaves the rest to the
     harness's own import, which reports what fails."""
     try:
-        tree = ast.parse(harness.read_bytes())
-    except (OSError, SyntaxError, ValueError):
+        return tuple(dict.fromkeys(_top_level_imports(harness.read_bytes())))
+    except OSError:
         return ()
+
+
+def assignment_imports(assignment: str) -> tuple[str, ...]:
+    """What the named assignment's harness and its handout's files import, before its spec is
+    read: the handout's imports are what a submission imports too (the notebook's ipywidgets:
+    0.1 s). Found where they usually are (files named otherwise only lose the head start). Only
+    the staff's files are read: a worker loads these as the grader's user, before it is confined."""
+    root = settings.course_root()
+    names = list(harness_imports(root / "assignments" / assignment / "harness.py"))
+    handout = root / "student_template" / assignment
+    for path in sorted(handout.rglob("*.py")) + sorted(handout.rglob("*.ipynb")) if handout.is_dir() else []:
+        try:
+            names += _notebook_imports(path.read_bytes()) if path.suffix == ".ipynb" else _top_level_imports(path.read_bytes())
+        except OSError:
+            continue
+    return tuple(dict.fromkeys(names))
+
+
+def _top_level_imports(source: bytes | str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
     names: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.append(node.module)
-    return tuple(dict.fromkeys(names))
+    return names
 
 
-def assignment_imports(assignment: str) -> tuple[str, ...]:
-    """What the named assignment's harness imports, before its spec is read: the harness found
-    where harnesses usually are (one named otherwise only loses the head start)."""
-    return harness_imports(settings.course_root() / "assignments" / assignment / "harness.py")
+def _notebook_imports(raw: bytes) -> list[str]:
+    try:
+        cells = json.loads(raw).get("cells", [])
+    except (ValueError, AttributeError):
+        return []
+    names: list[str] = []
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            names += _top_level_imports("\n".join(line for line in source.splitlines()
+                                                   if not line.lstrip().startswith(("%", "!"))))
+    return names
 
 
 def start_for(assignment: str) -> StartedWorker:

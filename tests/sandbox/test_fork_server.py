@@ -86,3 +86,50 @@ def _forked(test):
 
 for _name in _AGAIN:
     globals()[_name + "_forked"] = _forked(getattr(plain, _name))
+
+
+GARBAGE = '''import gc
+import weakref
+
+
+class Node:
+    pass
+
+
+def collects_its_own_cycles():
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    alive = weakref.ref(a)
+    del a, b
+    gc.collect()
+    return alive() is None
+'''
+
+
+def test_a_forked_worker_collects_its_own_garbage(tmp_path, forking):
+    """The server freezes what it loaded out of its workers' collections (gc.freeze); what a
+    worker creates is collected as in any process."""
+    [outcome] = plain.run(tmp_path, GARBAGE, [("collects_its_own_cycles", {}, 10)])
+    assert outcome.status == "returned" and outcome.value is True
+
+
+def test_workers_preload_what_the_harness_and_the_handout_import(tmp_path, monkeypatch):
+    """Before the spec is read: the harness's top-level imports, then those of the handout's files,
+    notebooks' code cells included (their magics skipped), each name once."""
+    from autograder import settings
+
+    (tmp_path / "assignments/demo").mkdir(parents=True)
+    (tmp_path / "assignments/demo/harness.py").write_text("import numpy as np\nimport demo_module\n\n"
+                                                          "def f():\n    import json\n")
+    handout = tmp_path / "student_template/demo"
+    (handout / "pkg").mkdir(parents=True)
+    (handout / "pkg/helpers.py").write_text("from collections import OrderedDict\nimport numpy\n")
+    (handout / "demo.ipynb").write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": ["%pip install ipywidgets\n", "from ipywidgets import fixed\n"]},
+        {"cell_type": "markdown", "source": "import markdown_is_no_code"},
+        {"cell_type": "code", "source": "import heapq, html\nif True:\n    import not_top_level\n"},
+        {"cell_type": "code", "source": "def broken(:\n"}]}))
+    (handout / "broken.ipynb").write_text("{not json")
+    monkeypatch.setenv(settings.COURSE_ROOT, str(tmp_path))
+    assert spawn.assignment_imports("demo") == ("numpy", "demo_module", "collections", "ipywidgets", "heapq", "html")
+    assert spawn.assignment_imports("missing") == ()

@@ -10,6 +10,7 @@ code. Of its own it imports only the standard library, numpy, and `wire` and `co
 the grader. Everything it sends is untrusted by the grader; it exists to run code, not to judge it.
 """
 
+import gc
 import importlib
 import importlib.util
 import os
@@ -124,18 +125,43 @@ def _set_up(setup, confine):
     os.chdir(setup["root"])
     os.environ.update(HOME=setup["home"], TMPDIR=setup["home"])
     confine.apply(setup["confinement"])
-    if setup.get("warm_up"):
+    if setup.get("warm_up") and not _warmed_up:
         _warm_up()
+
+
+_warmed_up = False  # in a worker forked from a fork server, which warmed up for all its workers
 
 
 def _warm_up():
     """For a worker that serves one memory-checked call: what numpy allocates once, on first
     use, is allocated now, before the grader takes the worker's data size as its baseline.
     OpenBLAS reserves its 32 MB buffer at the first matrix product of 128 x 128 or more."""
+    global _warmed_up
+    _warmed_up = True
     import numpy as np
     for dtype in (np.float64, np.float32, np.complex128):
         a = np.ones((128, 128), dtype=dtype)
         a @ a
+
+
+def _warm_up_server():
+    """What the preloaded libraries do once, on first use, done once in the fork server for all
+    its workers: numpy's (as `_warm_up`: the memory is theirs too), matplotlib's first figure
+    (fonts, the Agg canvas: 30 ms) and torch's first backward pass. Our code only, so every
+    worker still starts from the same state."""
+    _warm_up()
+    if "matplotlib.pyplot" in sys.modules:
+        plt = sys.modules["matplotlib.pyplot"]
+        plt.figure()
+        plt.plot([0.0, 1.0], [0.0, 1.0], label="warm-up")
+        plt.scatter([0.0], [0.0])
+        plt.legend()
+        plt.title("warm-up")
+        plt.close("all")
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        x = torch.ones(2, dtype=torch.float64, requires_grad=True)
+        (x * x).sum().backward()
 
 
 def _preload(names):
@@ -293,6 +319,10 @@ def _become_worker(request_fd, reply_fd, confine, wire):
 def main():
     if sys.argv[1] == "--fork-server":
         confine, wire = _prepare(sys.argv[3:])
+        _warm_up_server()
+        # Objects the workers inherit stay out of their garbage collections, which would otherwise
+        # write to (and so copy) every page of torch's and matplotlib's objects in each worker.
+        gc.freeze()
         _fork_server(int(sys.argv[2]), confine, wire)
     else:
         confine, wire = _prepare(sys.argv[2:])

@@ -22,7 +22,7 @@ from .sandbox.runner import Budget, CallRequest, prepare_workspace, run_calls
 from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
-from .spec.cases import Case, generate_inputs, select_cases
+from .spec.cases import generate_inputs, select_cases
 from .spec.loader import SpecError
 from .submission.staging import SubmissionError, module_name, stage
 
@@ -87,7 +87,10 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
         notes = staged.notes
         workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid,
                                       [(module_name(f), f) for f in spec.files])
-        run_order = sorted(cases, key=_run_position)
+        # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
+        # HOME, in memory), but no visible case runs after it to print them. Memory-checked cases
+        # run last in each group: each has a worker of its own, the others share one.
+        run_order = sorted(cases, key=lambda c: (c.visibility != "visible", c.max_extra_memory_mb is not None))
         requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
                                 max_extra_memory_mb=c.max_extra_memory_mb) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
@@ -105,12 +108,3 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
                                       "autograder, not in your code; they count as full points for now. The course "
                                       "staff can see what went wrong.", results, notes)
     return report("completed", results=results, notes=notes)
-
-
-def _run_position(case: Case) -> tuple[bool, bool]:
-    """Visible cases first: student code sees a hidden case's inputs, and may keep them (in HOME,
-    in memory), but no visible case runs after it to print them. A memory-checked case has a
-    worker of its own; the other cases share one, which serves the visible ones and then the
-    hidden ones. So: visible memory-checked, the others, hidden memory-checked."""
-    hidden, alone = case.visibility != "visible", case.max_extra_memory_mb is not None
-    return hidden, alone == hidden

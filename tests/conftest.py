@@ -1,15 +1,20 @@
 import os
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 from support.cli import run_cli
+from support.cleanup import remove_at_exit
 
 from autograder import settings
 from autograder.tools.regress import RegressReport
 
-# A fresh cache per test session, so the reference really runs at least once here.
-os.environ.setdefault(settings.CACHE, tempfile.mkdtemp(prefix="autograder-test-cache-"))
+# A fresh cache per test session, so the reference really runs at least once here; removed at
+# the session's end (subprocesses of the session share it).
+if settings.CACHE not in os.environ:
+    os.environ[settings.CACHE] = tempfile.mkdtemp(prefix="autograder-test-cache-")
+    remove_at_exit(Path(os.environ[settings.CACHE]))
 
 
 @pytest.fixture

@@ -36,9 +36,11 @@ def drawn_derivatives(actual, *, expected, inputs, params, rtol, atol):
         if x.shape != (n,):
             return (f"line `{label}` has {x.size} points; expected {n}, one per input of X. Collect one derivative "
                     "per input, then plot them all against X.")
-        if not np.allclose(x, expected[wanted.index(label)]["x"], rtol=0, atol=1e-12):
-            return (f"line `{label}` is drawn at other x positions than the inputs X. Plot each line against X, in "
-                    "the order of the inputs (plt.plot(X, values)).")
+    elsewhere = ~np.all(np.abs(np.stack([drawn[label]["x"] for label in wanted])
+                               - np.stack([line["x"] for line in expected])) <= 1e-12, axis=1)
+    if elsewhere.any():
+        return (f"line `{wanted[int(np.argmax(elsewhere))]}` is drawn at other x positions than the inputs X. Plot "
+                "each line against X, in the order of the inputs (plt.plot(X, values)).")
     truth = np.stack([line["y"] for line in expected], axis=1)
     mine = np.stack([drawn[label]["y"] for label in wanted], axis=1)
     return _matrix_problem(truth, mine, rtol, atol, [f"line `{label}`" for label in wanted], "the plot",
@@ -156,10 +158,14 @@ def _matrix_problem(truth, mine, rtol, atol, column_names, what, columns_may_mov
 def _column_permutation(truth, mine, close):
     """p with mine[:, j] == truth[:, p[j]] for every j, other than the identity; else None."""
     d = truth.shape[1]
+    tolerance = close["atol"] + close["rtol"] * np.abs(truth)  # np.allclose(mine[:, j], truth[:, k]) for every k
     used, permutation = set(), []
     for j in range(d):
-        candidates = [j] + [k for k in range(d) if k != j]  # most columns are where they belong
-        k = next((k for k in candidates if k not in used and np.allclose(mine[:, j], truth[:, k], **close)), None)
+        matches = np.all(np.abs(truth - mine[:, j:j + 1]) <= tolerance, axis=0)
+        if matches[j] and j not in used:  # most columns are where they belong
+            k = j
+        else:
+            k = next((int(k) for k in np.flatnonzero(matches) if k not in used), None)
         if k is None:
             return None
         used.add(k)

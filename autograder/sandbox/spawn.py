@@ -1,8 +1,8 @@
 """Starting a worker interpreter: running only our code, unconfined, until its setup arrives.
 
 A worker needs nothing of the grading to start: the interpreter, our worker script, a request
-pipe and a reply pipe. It loads numpy and the installed modules its harness imports
-(`harness_imports`: torch, for one), then waits for the setup message that says where the
+pipe and a reply pipe. It loads numpy and the installed modules its harness and the handout
+import (`assignment_imports`: torch, for one), then waits for the setup message that says where the
 submission is and how to confine itself (`child/confine.py`), which it applies before it
 imports any student code. So `grade` and `check` start one first thing (`start`), and the worker's
 interpreter, numpy and torch load while the grader imports its own modules and stages the

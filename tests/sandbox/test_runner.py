@@ -4,6 +4,7 @@ and leaves no process behind."""
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,8 +30,22 @@ def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]],
     """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests;
     `measured`: the calls whose extra memory is measured; `started`: a worker started earlier;
     `modules`: graded modules (file name -> source) beside the harness."""
-    # Not under tmp_path: pytest makes its folders 0700, which the sandbox uid cannot traverse.
+    with outside_tmp_path() as base:
+        return _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, started, modules)
+
+
+@contextlib.contextmanager
+def outside_tmp_path():
+    """A folder of its own, removed afterwards; not under tmp_path: pytest makes its folders 0700,
+    which the sandbox uid cannot traverse."""
     base = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, started, modules):
     (base / "work").mkdir(parents=True)
     for name, source in (modules or {}).items():
         (base / "work" / name).write_text(source)
@@ -45,6 +60,12 @@ def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]],
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
                          uid=uid, started=started)
+
+
+@pytest.fixture
+def outside_tmp():
+    with outside_tmp_path() as base:
+        yield base
 
 
 def leftovers():
@@ -312,10 +333,10 @@ def _zombie_child_of_us(pid: int) -> bool:
 
 
 @pytest.mark.skipif(sandbox_uid() is None, reason="sandbox uids exist only as root")
-def test_concurrent_gradings_never_kill_each_other(tmp_path):
+def test_concurrent_gradings_never_kill_each_other(tmp_path, outside_tmp):
     # Each `autograder grade` holds a sandbox uid of its own; with a shared one, the end of one
     # run's worker killed the other's mid-call.
-    hangs = entry_folder("conv1d", "hangs_when_r_is_1", Path(tempfile.mkdtemp(prefix="autograder-runner-test-")))
+    hangs = entry_folder("conv1d", "hangs_when_r_is_1", outside_tmp)
     hangs.parent.chmod(0o755)
     runs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", "conv1d",
                               str(hangs), "--results", str(tmp_path / f"{i}.json"),
@@ -378,8 +399,9 @@ def test_a_started_worker_serves_the_run_it_is_given(tmp_path):
     assert started.proc.returncode is not None  # stopped with the run
 
 
-def test_a_worker_that_cannot_confine_itself_is_the_graders_failure_and_runs_no_student_code(tmp_path, monkeypatch):
-    marker_dir = Path(tempfile.mkdtemp(prefix="autograder-runner-test-"))
+def test_a_worker_that_cannot_confine_itself_is_the_graders_failure_and_runs_no_student_code(tmp_path, monkeypatch,
+                                                                                            outside_tmp):
+    marker_dir = outside_tmp
     marker_dir.chmod(0o777)  # whoever student code would run as could create the marker
     marker = marker_dir / "imported"
     code = f"open({str(marker)!r}, 'w').close()\ndef f(): return 1\n"

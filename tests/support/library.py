@@ -5,6 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from support.cleanup import remove_at_exit
+
 from autograder.spec.assignment import load_assignment
 from autograder.tools.library import KnownSubmission, load_library, materialize
 
@@ -20,6 +22,7 @@ def entry_folder(assignment: str, name: str, dest: Path) -> Path:
 
 
 _SESSION = Path(tempfile.mkdtemp(prefix="autograder-test-library-"))
+remove_at_exit(_SESSION)
 
 
 def library_folder(assignment: str, name: str) -> Path:

@@ -108,12 +108,13 @@ def _notebook_imports(raw: bytes) -> list[str]:
 
 
 def start_for(assignment: str) -> StartedWorker:
-    """A worker for the named assignment of this course, loading what its harness imports."""
-    return start(assignment_imports(assignment))
+    """A worker for the named assignment of this course, loading what its harness and handout
+    import; a forked one has them from its server, so the files are read only without one."""
+    return start(() if forking() else assignment_imports(assignment))
 
 
 def start(preload: tuple[str, ...] = ()) -> StartedWorker:
-    """A worker that loads numpy and the `preload` modules (`harness_imports`) while it waits;
+    """A worker that loads numpy and the `preload` modules (`assignment_imports`) while it waits;
     or one forked by the active fork server (`serving_forks`), which loaded its own."""
     if _server is not None:
         forked = _server.fork()

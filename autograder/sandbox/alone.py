@@ -24,8 +24,6 @@ from __future__ import annotations
 import os
 import resource
 import select
-import signal
-import time
 
 from . import cleanup, procfs
 
@@ -89,15 +87,9 @@ class _Limiter:
         if self._helper is None:
             return
         helper, commands, answers = self._helper
-        os.close(commands)  # it exits when its commands end
+        os.close(commands)  # it exits when its commands end, unless a process of the submission stopped it
         os.close(answers)
-        end = time.monotonic() + _HELPER_WAIT_S
-        while not os.waitpid(helper, os.WNOHANG)[0]:
-            if time.monotonic() > end:
-                os.kill(helper, signal.SIGKILL)
-                os.waitpid(helper, 0)
-                break
-            time.sleep(0.0005)  # it takes a millisecond or two
+        cleanup.reap_within(helper, _HELPER_WAIT_S)
 
 
 def _set_limit(pid: int, which: int, value: int) -> None:

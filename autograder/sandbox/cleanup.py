@@ -138,14 +138,22 @@ def _kill_uid(uid: int) -> None:
             os._exit(0)
     # Student code shares the uid and could stop the child: wait a second at most, then kill it
     # (the sweep that follows still finds whatever it did not).
+    reap_within(pid, 1.0)
+
+
+def reap_within(child: int, seconds: float) -> bool:
+    """Waits up to `seconds` for our child to exit, else kills it; reaps it either way. Whether
+    it exited by itself (a child running as the sandbox uid can be stopped by student code)."""
     try:
-        with _pidfd(pid) as fd:
-            select.select([fd], [], [], 1.0)
+        with _pidfd(child) as fd:
+            select.select([fd], [], [], seconds)
     except OSError:  # no pidfd before Linux 5.3
         time.sleep(0.01)
-    if not os.waitpid(pid, os.WNOHANG)[0]:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+    if os.waitpid(child, os.WNOHANG)[0]:
+        return True
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    return False
 
 
 @contextlib.contextmanager

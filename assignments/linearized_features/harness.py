@@ -77,7 +77,7 @@ def staff_features(inputs, model):
     and costs a backward pass per input."""
     parameters = [p.detach().numpy() for p in model.parameters()]
     inputs = np.asarray(inputs, dtype=parameters[0].dtype).reshape(len(inputs), -1)
-    return _features(_numpy_layers(model, parameters), inputs)[1]
+    return _features(_numpy_layers(model, parameters), inputs)
 
 
 def _numpy_layers(model, parameters):
@@ -87,13 +87,20 @@ def _numpy_layers(model, parameters):
             for layer in (model if isinstance(model, nn.Sequential) else [model])]
 
 
-def _features(layers, X):
-    """(outputs, feature matrix) of a stack of layers, each (weight, bias or None) for a Linear and
-    None for a ReLU, on the rows of X: one backward pass for the whole batch."""
+def _forward(layers, X):
+    """The output of a stack of layers, each (weight, bias or None) for a Linear and None for a
+    ReLU, on the rows of X, and the input of each layer."""
     inputs, h = [], X
     for layer in layers:
         inputs.append(h)
         h = np.maximum(h, 0) if layer is None else h @ layer[0].T + (0 if layer[1] is None else layer[1])
+    return h, inputs
+
+
+def _features(layers, X):
+    """The feature matrix of a stack of layers (as `_forward`) on the rows of X: one backward
+    pass for the whole batch."""
+    h, inputs = _forward(layers, X)
     upstream = np.ones_like(h)  # d output / d output, one row per input
     columns = []
     for layer, h_in in zip(reversed(layers), reversed(inputs)):
@@ -104,7 +111,7 @@ def _features(layers, X):
         columns[:0] = [(upstream[:, :, None] * h_in[:, None, :]).reshape(len(X), -1)] + \
                       ([] if bias is None else [upstream])
         upstream = upstream @ weight
-    return h[:, 0], np.concatenate(columns, axis=1)
+    return np.concatenate(columns, axis=1)
 
 
 def curve(X):
@@ -159,10 +166,7 @@ def network(seed, width, depth, dtype, train_steps=0):
 def _mean_squared_error_gradients(layers, x, target):
     """The gradient of mean((output - target) ** 2) over the rows of x, one array per parameter in
     order, by backpropagating the whole batch through layers of Linear (with bias) and ReLU."""
-    inputs, h = [], x
-    for layer in layers:
-        inputs.append(h)
-        h = np.maximum(h, 0) if layer is None else h @ layer[0].T + layer[1]
+    h, inputs = _forward(layers, x)
     upstream = (2 / len(x)) * (h - target[:, None])
     gradients = []
     for layer, h_in in zip(reversed(layers), reversed(inputs)):

@@ -1,14 +1,14 @@
 """Batch throughput: submissions per minute of `autograder batch` with 1 and 2 local workers on
 the same generated class, median of N runs taken side by side (interleaved).
 
-    .venv/bin/python benchmarks/batch_throughput.py [--assignment conv1d] [--size 96] [--runs 3]
+    .venv/bin/python benchmarks/batch_throughput.py [--assignment conv1d] [--size 240] [--runs 3]
 
 The class is `autograder.tools.synthetic_class` without the mutants that must time out: those mostly
 wait on a deadline, which would measure the spec's time limits rather than the batch.
 Each run regrades everything (`--force`) and includes the command's own start-up, which a class
 of 500 pays once: so each run also grades a class of one submission per worker, and the
 difference gives the steady rate (per submission past the start-up), from which a class of 500 is
-extrapolated as start-up + 500 x steady time. The CPU time
+extrapolated as the start-up plus the other submissions at the steady rate. The CPU time
 per submission (of the batch and every process under it) does not depend on what else the
 machine is doing; the rates and their ratio do. So each run also measures the machine's own
 ratio: the same pure-Python spin loop in 1 and in 2 processes at once, the best any batch
@@ -65,7 +65,7 @@ def _spin_rate(processes: int) -> float:
     return processes / (time.perf_counter() - start)
 
 
-def batch_throughput(assignment: str = "conv1d", workers: tuple[int, ...] = (1, 2), size: int = 96,
+def batch_throughput(assignment: str = "conv1d", workers: tuple[int, ...] = (1, 2), size: int = 240,
                      runs: int = 3) -> Throughput:
     with tempfile.TemporaryDirectory(prefix="batch-throughput-") as tmp:
         folder = Path(tmp) / "class"
@@ -115,7 +115,7 @@ def _batch(assignment: str, folder: Path, out: Path, workers: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="conv1d")
-    parser.add_argument("--size", type=int, default=96)
+    parser.add_argument("--size", type=int, default=240)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]

@@ -10,9 +10,14 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from .expected import expected_outputs, known_mistakes
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from .expected import KnownMistake, expected_outputs, known_mistakes
 from .judging.checks import load_checks
 from .judging.judge import case_result, judge
 from .results.report import CaseResult, GradeReport
@@ -22,7 +27,7 @@ from .sandbox.runner import Budget, CallRequest, prepare_workspace, run_calls
 from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
-from .spec.cases import generate_inputs, select_cases
+from .spec.cases import Case, generate_inputs, select_cases
 from .spec.loader import SpecError
 from .submission.staging import SubmissionError, module_name, stage
 
@@ -32,36 +37,68 @@ from .submission.staging import SubmissionError, module_name, stage
 READER_MEMORY_MB = 512
 
 
-def grade(assignment: Assignment, upload: Path, *, visible_only: bool = False,
-          started: StartedWorker | None = None, problem: str | None = None,
-          sandbox_user: bool = True) -> GradeReport:
-    """`started`: a worker started earlier (`spawn.start`) to use first; it is discarded if the
-    submission never gets to run. `problem`: grade that problem's cases only. `sandbox_user`: as
-    root, run student code as a sandbox uid (Gradescope); False for a self-check on the student's
-    own machine (Colab and Docker run as root), where the separate process, its limits and the
-    seccomp filter stay but no uid drop is needed, so no folder has to be open to other users."""
-    try:
-        return _grade(assignment, upload, visible_only, started, problem, sandbox_user)
-    finally:
-        if started is not None:
-            started.discard()
+class GradingPlan(BaseModel):
+    """What grading a submission of the assignment needs before any submission is read: its cases,
+    their inputs, the reference's outputs, the library's mistakes and the staff's checks. A batch
+    makes it once and grades every submission with it (`prepare`); the inputs are read-only, so
+    nothing a grading does to them reaches the next."""
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    assignment: Assignment
+    cases: list[Case]
+    inputs: dict[str, dict[str, Any]]
+    expected: dict[str, Any]
+    mistakes: dict[str, list[KnownMistake]]
+    checks: dict[str, Callable[..., Any]]  # checks.CheckFunction
 
 
-def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: StartedWorker | None,
-           problem: str | None, sandbox_user: bool) -> GradeReport:
-    start = time.monotonic()
+def prepare(assignment: Assignment, *, visible_only: bool = False, problem: str | None = None) -> GradingPlan:
+    """The plan for grading the assignment's cases (only the visible ones, only one problem's)."""
     spec = assignment.spec
-    budget = Budget.starting_now(spec.grading_timeout_s, spec.max_worker_restarts)
     cases = select_cases(assignment, visible_only)
     if problem is not None:
         names = [p.name for p in spec.problems]
         if problem not in names:
             raise SpecError(f"{assignment.name} has no problem {problem!r}; its problems: {', '.join(names)}")
         cases = [c for c in cases if c.problem == problem]
-    inputs = {c.id: generate_inputs(c) for c in cases}
-    expected = expected_outputs(assignment, cases, inputs)
-    mistakes = known_mistakes(assignment, cases)
-    checks = load_checks(assignment)
+    inputs = {c.id: _read_only(generate_inputs(c)) for c in cases}
+    return GradingPlan(assignment=assignment, cases=cases, inputs=inputs,
+                       expected=expected_outputs(assignment, cases, inputs),
+                       mistakes=known_mistakes(assignment, cases), checks=load_checks(assignment))
+
+
+def _read_only(values: dict[str, Any]) -> dict[str, Any]:
+    for value in values.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return values
+
+
+def grade(assignment: Assignment | GradingPlan, upload: Path, *, visible_only: bool = False,
+          started: StartedWorker | None = None, problem: str | None = None,
+          sandbox_user: bool = True) -> GradeReport:
+    """`assignment`: the assignment, or the plan `prepare` made of it (then `visible_only` and
+    `problem` are the plan's). `started`: a worker started earlier (`spawn.start`) to use first;
+    it is discarded if the submission never gets to run. `problem`: grade that problem's cases
+    only. `sandbox_user`: as root, run student code as a sandbox uid (Gradescope); False for a
+    self-check on the student's own machine (Colab and Docker run as root), where the separate
+    process, its limits and the seccomp filter stay but no uid drop is needed, so no folder has to
+    be open to other users."""
+    start = time.monotonic()
+    try:
+        plan = assignment if isinstance(assignment, GradingPlan) else \
+            prepare(assignment, visible_only=visible_only, problem=problem)
+        return _grade(plan, upload, started, sandbox_user, start)
+    finally:
+        if started is not None:
+            started.discard()
+
+
+def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandbox_user: bool,
+           start: float) -> GradeReport:
+    assignment, cases, inputs = plan.assignment, plan.cases, plan.inputs
+    spec = assignment.spec
+    budget = Budget.starting_now(spec.grading_timeout_s, spec.max_worker_restarts)
 
     def report(status: str, message: str = "", results: list[CaseResult] = (), notes: list[str] = ()) -> GradeReport:
         return GradeReport(assignment=spec.name, title=spec.title, status=status, message=message,
@@ -99,8 +136,8 @@ def _grade(assignment: Assignment, upload: Path, visible_only: bool, started: St
                                                startup_timeout_s=spec.startup_timeout_s, uid=uid,
                                                started=started, budget=budget)}
 
-    results = [judge(c, outcomes[c.id], expected[c.id], inputs[c.id], checks, spec.memory_limit_mb,
-                     mistakes.get(c.id, [])) for c in cases]
+    results = [judge(c, outcomes[c.id], plan.expected[c.id], inputs[c.id], plan.checks, spec.memory_limit_mb,
+                     plan.mistakes.get(c.id, [])) for c in cases]
     if not_graded := sum(r.outcome == "grader_error" for r in results):
         # The run's status tells the staff (results.json's extra_data, batch, regress); the
         # student reads that it is not about their work. No case ids: hidden ones stay unnamed.

@@ -18,6 +18,9 @@ import q_linearized_features as notebook
 
 torch.set_num_threads(1)
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+# Few large steps: 60 of 0.25 reach the loss of 300 of 0.05 to three digits, at a fifth of the cost
+# (training 300 steps was a quarter of a grading's compute).
+LEARNING_RATE = 0.25
 
 
 def drawn_derivatives(seed, n_train, n_grid, width, depth, dtype, train_steps, group):
@@ -132,7 +135,7 @@ def data(seed, n_train, n_grid):
 def network(seed, width, depth, dtype, train_steps=0):
     """The course's network with `depth` hidden layers of `width` ReLU units, PyTorch's default
     initialization but the first layer's biases set so that its elbows lie in [0, 1], then
-    `train_steps` steps of full-batch gradient descent (learning rate 0.05) of the mean squared
+    `train_steps` steps of full-batch gradient descent (LEARNING_RATE) of the mean squared
     error to the curve on 32 even inputs. Like a network the notebook trained, a trained one keeps
     its last step's gradients in .grad."""
     torch.manual_seed(seed)
@@ -154,7 +157,7 @@ def network(seed, width, depth, dtype, train_steps=0):
     for _ in range(train_steps):
         gradients = _mean_squared_error_gradients(layers, x, target)
         for p, gradient in zip(parameters, gradients):
-            p -= 0.05 * gradient
+            p -= LEARNING_RATE * gradient
     with torch.no_grad():
         for p, trained, gradient in zip(model.parameters(), parameters, gradients or [None] * len(parameters)):
             p.copy_(torch.from_numpy(trained))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..sandbox import spawn
 
 if TYPE_CHECKING:
-    from ..spec.assignment import Assignment
+    from ..grading import GradingPlan
 
 SKIP_TEARDOWN = True  # cli.entry: everything written is closed when run() returns
 NAME = "grade"
@@ -30,29 +30,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true")
 
 
-def run(args: argparse.Namespace, prepared: Assignment | None = None) -> int:
-    """`prepared`: the assignment as `prepared_assignment` returns it, for a caller that grades
-    many submissions of it (a grading slot)."""
+def run(args: argparse.Namespace, plan: GradingPlan | None = None) -> int:
+    """`plan`: the assignment's plan as `prepared` returns it, for a caller that grades many
+    submissions of it (a grading slot)."""
     start = time.monotonic()
     # First thing: the worker's interpreter, numpy and the harness's imports (torch) load while the
     # grader imports its own.
     started = spawn.start_for(args.assignment)
     try:
-        return _grade(args, started, start, prepared)
+        return _grade(args, started, start, plan)
     finally:
         started.discard()
 
 
-def prepared_assignment(name: str) -> Assignment:
-    """The assignment loaded, with its library's mistakes computed where the staff tools are."""
+def prepared(name: str) -> GradingPlan:
+    """The plan for grading the named assignment, with its library's mistakes computed where the
+    staff tools are."""
+    from ..grading import prepare
     from ..spec.assignment import load_assignment
 
     assignment = load_assignment(name)
     _compute_known_mistakes(assignment)
-    return assignment
+    return prepare(assignment)
 
 
-def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float, prepared: Assignment | None) -> int:
+def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float, plan: GradingPlan | None) -> int:
     from ..files import write_atomic
     from ..grading import grade
     from ..reporters.gradescope import failure_results, to_gradescope, total_points
@@ -60,8 +62,7 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float,
     from ..results.markdown import code_block, visible
     try:
         points = args.total_points if args.metadata is None else total_points(args.metadata)
-        assignment = prepared or prepared_assignment(args.assignment)
-        report = grade(assignment, args.submission, started=started)
+        report = grade(plan or prepared(args.assignment), args.submission, started=started)
         write_atomic(args.results, to_gradescope(report, points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

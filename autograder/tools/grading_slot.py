@@ -171,7 +171,7 @@ def serve(assignment: str) -> None:
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever else writes to stdout goes to our log, not into a reply
     try:
-        prepared = grade_command.prepared_assignment(assignment)
+        prepared = grade_command.prepared(assignment)
     except Exception:  # then every grading fails as `autograder grade` would, saying why
         prepared = None
     with spawn.serving_forks(spawn.assignment_imports(assignment)):

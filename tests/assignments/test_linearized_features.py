@@ -75,7 +75,7 @@ def analytic_features(model, X):
 
 # --- the reference notebook against independent derivations ------------------------------------
 
-@pytest.mark.parametrize("width, train_steps", [(10, 0), (20, 0), (40, 0), (20, 300)])
+@pytest.mark.parametrize("width, train_steps", [(10, 0), (20, 0), (40, 0), (20, 60)])
 def test_reference_features_match_the_analytic_derivation(width, train_steps):
     model = HARNESS.network(width, width, 1, "float64", train_steps)
     X = HARNESS.data(width, 50, 0)[0]
@@ -111,7 +111,7 @@ def test_the_harness_trains_and_computes_features_as_torch_autograd_would(dtype,
     x = torch.linspace(0, 1, 32, dtype=torch.float64)[:, None].to(start[0].weight.dtype)
     target = torch.from_numpy(HARNESS.curve(x.double().numpy())).to(x.dtype)
     ((start(x)[:, 0] - target) ** 2).mean().backward()
-    torch.optim.SGD(start.parameters(), lr=0.05).step()
+    torch.optim.SGD(start.parameters(), lr=HARNESS.LEARNING_RATE).step()
     tolerance = {"float64": 1e-12, "float32": 1e-5}[dtype]
     for ours, theirs in zip(trained.parameters(), start.parameters()):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=tolerance, atol=tolerance)
@@ -130,7 +130,7 @@ def test_the_harness_features_of_a_linear_model_without_bias_are_its_inputs():
 
 
 def test_reference_plot_draws_one_line_per_entry_of_the_group_against_the_inputs():
-    model = HARNESS.network(5, 10, 1, "float64", 300)
+    model = HARNESS.network(5, 10, 1, "float64", 60)
     X_test = HARNESS.data(5, 20, 40)[2]
     value, [figure] = figures.capture(REFERENCE.backward_and_plot_grad, X_test, model, vis_name="0.bias", title="t")
     [axes] = figure["axes"]
@@ -143,7 +143,7 @@ def test_reference_plot_draws_one_line_per_entry_of_the_group_against_the_inputs
 
 
 def test_reference_projects_the_plotting_features_on_the_training_svd():
-    model = HARNESS.network(6, 20, 1, "float64", 300)
+    model = HARNESS.network(6, 20, 1, "float64", 60)
     X, y, X_test, y_test = HARNESS.data(6, 60, 80)
     (s, P), drawn = figures.capture(REFERENCE.compute_svd_plot_features, X, y, X_test, y_test, model, title="t")
     F = analytic_features(model, X)

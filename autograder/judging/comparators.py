@@ -7,6 +7,7 @@ expected values themselves.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,8 @@ def _as_float(a: np.ndarray) -> np.ndarray:
 
 def _compare_close(spec: ValueComparator, expected: np.ndarray, actual: np.ndarray, where: str) -> Verdict | None:
     e, a = _as_float(expected), _as_float(actual)
+    if _passes_plainly(spec, e, a):
+        return None
     e_nan, a_nan = np.isnan(e), np.isnan(a)
     equal_nan = isinstance(spec, AllClose) and spec.equal_nan
     if e_nan.any() and not equal_nan:
@@ -115,6 +118,19 @@ def _compare_close(spec: ValueComparator, expected: np.ndarray, actual: np.ndarr
             rel = np.where(e != 0, abs_err / np.where(e != 0, np.abs(e), 1.0), np.nan)
     bad = (np.asarray(bad) | ((np.isinf(a) | np.isinf(e)) & ~same_inf)) & ~(both_nan | same_inf)
     return _report(where, bad, abs_err, rel, rule)
+
+
+def _passes_plainly(spec: ValueComparator, e: np.ndarray, a: np.ndarray) -> bool:
+    """Most outputs pass, and this says so in a few array passes instead of a dozen: with finite
+    tolerances and expected values, a NaN or an infinity in the output fails it, so when it
+    passes, the full test would too."""
+    if not math.isfinite(spec.max if isinstance(spec, RelError) else spec.atol + spec.rtol) or not np.isfinite(e).all():
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.abs(a - e)
+        if isinstance(spec, RelError):
+            return bool((error / np.maximum(1e-8, np.abs(a) + np.abs(e)) <= spec.max).all())
+        return bool((error <= spec.atol + spec.rtol * np.abs(e)).all())
 
 
 def _report(where: str, bad: np.ndarray, abs_err: np.ndarray | None, rel: np.ndarray | None,

@@ -131,3 +131,24 @@ def test_relative_error_is_not_reported_where_the_expected_entry_is_zero():
     v = run(CLOSE, np.array([0.0, 4.0]), np.array([0.5, 4.0]))
     assert not v.passed and "absolute error 0.5" in v.message
     assert "relative" not in v.message.split("(tolerance")[1]  # no 1e308 from dividing by zero
+
+
+@pytest.mark.parametrize("spec", [CLOSE, AllClose(kind="allclose", rtol=1e-3, atol=1e-6), RelError(kind="rel_error", max=1e-5),
+                                  AllClose(kind="allclose", rtol=0.0, atol=float("inf"))])
+def test_verdicts_follow_the_rule_entry_by_entry_with_nan_and_infinities(spec):
+    """Each entry passes by the comparator's rule or, for infinities, by being the same infinity;
+    a NaN where the reference has a number fails. The whole array passes when every entry does."""
+    rng = np.random.default_rng(0)
+    specials = np.array([0.0, 1.0, -1.0, 1e-9, np.inf, -np.inf, np.nan])
+    for _ in range(300):
+        e = rng.choice(specials[:-1], 4) + rng.choice([0.0, 1.0], 4) * rng.normal(size=4)
+        a = np.where(rng.random(4) < 0.3, rng.choice(specials, 4), e + rng.choice([0, 1e-12, 1e-4, 1.0], 4))
+        with np.errstate(invalid="ignore"):
+            finite = np.isfinite(a) & np.isfinite(e)
+            error = np.abs(a - e)
+            if isinstance(spec, RelError):
+                close = error / np.maximum(1e-8, np.abs(a) + np.abs(e)) <= spec.max
+            else:
+                close = error <= spec.atol + spec.rtol * np.abs(e)
+        entry_passes = np.where(finite, close, ~np.isnan(a) & (a == e))
+        assert run(spec, e, a).passed == bool(entry_passes.all()), (e, a)

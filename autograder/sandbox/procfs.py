@@ -28,13 +28,25 @@ def all_pids() -> list[int]:
         return []
 
 
-def _status(pid: int) -> dict[bytes, bytes] | None:
+def _status(pid: int) -> bytes | None:
     try:
         with open(f"/proc/{pid}/status", "rb") as f:
-            raw = f.read()
+            return f.read()
     except OSError:
         return None
-    return {key: value.strip() for key, sep, value in (line.partition(b":") for line in raw.split(b"\n")) if sep}
+
+
+def _field(status: bytes | None, name: bytes) -> bytes | None:
+    """A field's value in a status file: searched past the first line, Name, which student code
+    sets (the kernel escapes newlines in it), so no name can pose as a field."""
+    if status is None:
+        return None
+    start = status.find(b"\n" + name + b":", max(status.find(b"\n"), 0))
+    if start < 0:
+        return None
+    start += len(name) + 2
+    end = status.find(b"\n", start)
+    return status[start:end if end >= 0 else None].strip()
 
 
 def process_info(pid: int) -> ProcessInfo | None:
@@ -69,28 +81,26 @@ def process_table() -> ProcessTable:
 
 def status_kb(pid: int, field: str) -> int | None:
     """A memory field of /proc/PID/status (VmRSS, VmHWM, RssAnon, ...) in kB."""
-    fields = _status(pid)
     try:
-        return int(fields[field.encode()].split()[0])
-    except (TypeError, KeyError, ValueError, IndexError):
+        return int(_field(_status(pid), field.encode()).split()[0])
+    except (AttributeError, ValueError, IndexError):
         return None
 
 
 def seccomp_filtered(pid: int) -> bool:
     """Whether a process runs under a seccomp filter (then so do all its descendants)."""
-    fields = _status(pid)
-    return fields is not None and fields.get(b"Seccomp") == b"2"
+    return _field(_status(pid), b"Seccomp") == b"2"
 
 
 def tasks_of(uid: int) -> int:
     """Processes and threads of `uid`, as RLIMIT_NPROC counts them."""
     count = 0
     for pid in all_pids():
-        fields = _status(pid)
+        status = _status(pid)
         try:
-            if int(fields[b"Uid"].split()[0]) == uid:
-                count += int(fields[b"Threads"])
-        except (TypeError, KeyError, ValueError, IndexError):
+            if int(_field(status, b"Uid").split()[0]) == uid:
+                count += int(_field(status, b"Threads"))
+        except (AttributeError, TypeError, ValueError, IndexError):
             pass
     return count
 

@@ -42,3 +42,22 @@ def test_a_process_named_like_status_lines_is_read_for_what_it_is():
     finally:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
+
+
+def test_a_process_named_like_a_seccomp_or_memory_line_is_read_for_what_it_is():
+    ready_r, ready_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        ctypes.CDLL(None).prctl(_PR_SET_NAME, b"\nSeccomp:\t2\nVm", 0, 0, 0)
+        os.write(ready_w, b"x")
+        time.sleep(30)
+        os._exit(0)
+    try:
+        os.read(ready_r, 1)
+        assert not procfs.seccomp_filtered(child)
+        assert procfs.status_kb(child, "VmRSS") > 0
+        assert procfs.status_kb(child, "Vm") is None
+        assert procfs.tasks_of(os.getuid()) >= 2  # this process and the child at least
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)

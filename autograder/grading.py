@@ -125,9 +125,11 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
         workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid,
                                       [(module_name(f), f) for f in spec.files])
         # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
-        # HOME, in memory), but no visible case runs after it to print them. Memory-checked cases
-        # run last in each group: each has a worker of its own, the others share one.
-        run_order = sorted(cases, key=lambda c: (c.visibility != "visible", c.max_extra_memory_mb is not None))
+        # HOME, in memory), but no visible case runs after it to print them. Each memory-checked
+        # case has a worker of its own and the others share one, so the visible ones come first
+        # and the hidden ones last: one worker serves every other case, visible then hidden.
+        run_order = sorted(cases, key=lambda c: (c.visibility != "visible",
+                                                 (c.max_extra_memory_mb is None) == (c.visibility == "visible")))
         requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
                                 max_extra_memory_mb=c.max_extra_memory_mb) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),

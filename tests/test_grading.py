@@ -1,6 +1,8 @@
 """A grading plan (`grading.prepare`) made once and used for many submissions, as a batch's slot
 does: each grading with it reads exactly as a grading of the assignment alone."""
 
+import re
+
 import numpy as np
 import pytest
 from support.cli import REPO
@@ -50,3 +52,35 @@ def test_a_plan_for_the_visible_cases_of_one_problem():
     assert {c.problem for c in plan.cases} == {assignment.spec.problems[0].name}
     assert {c.visibility for c in plan.cases} == {"visible"}
     assert set(plan.inputs) == set(plan.expected) == {c.id for c in plan.cases}
+
+
+def test_one_worker_serves_every_case_but_the_memory_checked_ones(tmp_path):
+    """Each memory-checked case runs alone in a worker of its own, the visible ones before every
+    other case; one worker serves all the others, visible then hidden, so that no visible case
+    runs after student code has seen a hidden case's inputs."""
+    assignment = load_assignment("conv1d")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    source = (REPO / "reference" / "conv1d" / "conv1D.py").read_text()
+    marker = "    def __matmul__(self, vector):\n"
+    assert source.count(marker) == 2
+    (upload / "conv1D.py").write_text("import os, time\n" + source.replace(
+        marker, marker + "        print('call', os.getpid(), time.monotonic())\n"))
+
+    report = grade(assignment, upload)
+
+    assert report.score == report.max_score
+    calls = {c.id: re.findall(r"^call (\d+) (\d+\.\d+)$", c.output, re.M) for c in report.cases}
+    assert all(calls.values())
+    pids = {case: {pid for pid, _ in lines} for case, lines in calls.items()}
+    first = {case: min(float(t) for _, t in lines) for case, lines in calls.items()}
+    last = {case: max(float(t) for _, t in lines) for case, lines in calls.items()}
+    memory = {c.id for c in report.cases if c.peak_extra_memory_mb is not None}
+    visible = {c.id for c in report.cases if c.visibility == "visible"}
+    assert memory and memory <= visible and all(len(pids[case]) == 1 for case in memory)
+    memory_pids = set().union(*(pids[case] for case in memory))
+    assert len(memory_pids) == len(memory)
+    shared = set().union(*(pids[c.id] for c in report.cases if c.id not in memory))
+    assert len(shared) == 1 and shared.isdisjoint(memory_pids)
+    assert max(last[case] for case in memory) < min(first[case] for case in calls if case not in memory)
+    assert max(last[case] for case in visible) < min(first[case] for case in calls if case not in visible)

@@ -28,15 +28,18 @@ def _pin():
         print("REFUSED shared memory", type(exc).__name__, flush=True)
 
 
+_attacked = False
+
+
 class Convolution1d:
     def __init__(self, filt):
         self.filt = filt
         self.T = TransposedConvolution1d(filt)
 
     def __matmul__(self, x):
-        done = os.path.expanduser("~/.done")
-        if not os.path.exists(done):
-            open(done, "w").close()
+        global _attacked
+        if not _attacked:  # in every worker: the memory-checked ones refuse more than the others
+            _attacked = True
             _pin()
             os._exit(0)  # no cleanup, no resource tracker
         return np.zeros(x.size - self.filt.size + 1)

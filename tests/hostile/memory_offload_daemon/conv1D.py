@@ -1,4 +1,4 @@
-"""Keeps the forbidden dense matrices in a daemon, built during an earlier, unchecked call, and
+"""Keeps the forbidden dense matrices in a daemon, started by the first call in each worker, and
 has it compute the products the memory-checked calls ask for."""
 import os
 import pickle

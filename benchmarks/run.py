@@ -82,7 +82,13 @@ def floor_section(runs: int) -> list[str]:
                          if "torch" in m else "- | - | -")
         rows.append(f"| {name} | {m['floor']:.3f} s | {m['bare']:.3f} s ({', '.join(libs)}) | {total:.3f} s | "
                     f"{m['grade']:.3f} s | {m['grade'] / total:.2f}x | {m['grade'] / m['bare']:.2f}x | {against_torch} |")
-    return rows
+    return rows + ["", "The reference process is one plain Python process (`benchmarks/floor.py`) that imports what "
+                   "the cases need and computes every case with the reference through the harness: no isolation, "
+                   "no limits, no spec. The bare interpreter is those imports alone. For an assignment that uses "
+                   "torch, the last three columns measure against the issue's own yardstick, `python -c \"import "
+                   "numpy, torch\"`: the reference process against it is what importing the notebook's libraries "
+                   "and computing the cases cost in one process, before any isolation; `autograder grade` overlaps "
+                   "its own start with its worker's imports."]
 
 
 def delivery_section(runs: int) -> list[str]:

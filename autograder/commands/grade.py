@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, plan: GradingPlan | None = None) -> int:
-    """`plan`: the assignment's plan as `prepared` returns it, for a caller that grades many
+    """`plan`: the assignment's plan as `plan_for` returns it, for a caller that grades many
     submissions of it (a grading slot)."""
     start = time.monotonic()
     # First thing: the worker's interpreter, numpy and the harness's imports (torch) load while the
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, plan: GradingPlan | None = None) -> int:
         started.discard()
 
 
-def prepared(name: str) -> GradingPlan:
+def plan_for(name: str) -> GradingPlan:
     """The plan for grading the named assignment, with its library's mistakes computed where the
     staff tools are."""
     from ..grading import prepare
@@ -62,7 +62,7 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float,
     from ..results.markdown import code_block, visible
     try:
         points = args.total_points if args.metadata is None else total_points(args.metadata)
-        report = grade(plan or prepared(args.assignment), args.submission, started=started)
+        report = grade(plan or plan_for(args.assignment), args.submission, started=started)
         write_atomic(args.results, to_gradescope(report, points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

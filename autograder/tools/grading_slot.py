@@ -171,9 +171,9 @@ def serve(assignment: str) -> None:
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever else writes to stdout goes to our log, not into a reply
     try:
-        prepared = grade_command.prepared(assignment)
+        plan = grade_command.plan_for(assignment)
     except Exception:  # then every grading fails as `autograder grade` would, saying why
-        prepared = None
+        plan = None
     with spawn.serving_forks(spawn.assignment_imports(assignment)):
         for line in sys.stdin:
             job = SlotJob.model_validate_json(line)
@@ -187,7 +187,7 @@ def serve(assignment: str) -> None:
                                       total_points=None, metadata=None, json=True, quiet=False)
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = grade_command.run(args, prepared)
+                code = grade_command.run(args, plan)
             replies.write(SlotReply(code=code, stdout=out.getvalue(), stderr=err.getvalue()).model_dump_json() + "\n")
             replies.flush()
 

@@ -124,12 +124,7 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
         notes = staged.notes
         workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid,
                                       [(module_name(f), f) for f in spec.files])
-        # Visible cases first: student code sees a hidden case's inputs, and may keep them (in
-        # HOME, in memory), but no visible case runs after it to print them. Each memory-checked
-        # case has a worker of its own and the others share one, so the visible ones come first
-        # and the hidden ones last: one worker serves every other case, visible then hidden.
-        run_order = sorted(cases, key=lambda c: (c.visibility != "visible",
-                                                 (c.max_extra_memory_mb is None) == (c.visibility == "visible")))
+        run_order = sorted(cases, key=_run_position)
         requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
                                 max_extra_memory_mb=c.max_extra_memory_mb) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
@@ -147,3 +142,12 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
                                       "autograder, not in your code; they count as full points for now. The course "
                                       "staff can see what went wrong.", results, notes)
     return report("completed", results=results, notes=notes)
+
+
+def _run_position(case: Case) -> tuple[bool, bool]:
+    """Visible cases first: student code sees a hidden case's inputs, and may keep them (in HOME,
+    in memory), but no visible case runs after it to print them. A memory-checked case has a
+    worker of its own; the other cases share one, which serves the visible ones and then the
+    hidden ones. So: visible memory-checked, the others, hidden memory-checked."""
+    hidden, alone = case.visibility != "visible", case.max_extra_memory_mb is not None
+    return hidden, alone == hidden

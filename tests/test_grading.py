@@ -1,14 +1,18 @@
-"""A grading plan (`grading.prepare`) made once and used for many submissions, as a batch's slot
-does: each grading with it reads exactly as a grading of the assignment alone."""
+"""Grading one submission: a plan (`grading.prepare`) made once and used for many submissions, as a
+batch's slot does, grades each as grading it alone would; and the order the cases run in: no
+visible case after a hidden one (student code may keep a hidden case's inputs and print them),
+and as few fresh workers as that allows."""
 
 import re
+from itertools import groupby
 
 import numpy as np
 import pytest
 from support.cli import REPO
 
-from autograder.grading import grade, prepare
+from autograder.grading import _run_position, grade, prepare
 from autograder.spec.assignment import load_assignment
+from autograder.spec.cases import select_cases
 
 
 def _verdicts(report):
@@ -84,3 +88,18 @@ def test_one_worker_serves_every_case_but_the_memory_checked_ones(tmp_path):
     assert len(shared) == 1 and shared.isdisjoint(memory_pids)
     assert max(last[case] for case in memory) < min(first[case] for case in calls if case not in memory)
     assert max(last[case] for case in visible) < min(first[case] for case in calls if case not in visible)
+
+
+def test_cases_run_visible_alone_then_shared_then_hidden_alone():
+    cases = select_cases(load_assignment("conv1d"))
+    # conv1d's memory-checked cases are both visible: hide one, so that every kind occurs.
+    memory_checked = [i for i, c in enumerate(cases) if c.max_extra_memory_mb is not None]
+    assert len(memory_checked) == 2 and all(cases[i].visibility == "visible" for i in memory_checked)
+    cases[memory_checked[0]] = cases[memory_checked[0]].model_copy(update={"visibility": "hidden"})
+    order = sorted(cases, key=_run_position)
+    kinds = [(c.visibility != "visible", c.max_extra_memory_mb is not None) for c in order]
+    assert [kind for kind, _ in groupby(kinds)] == [(False, True), (False, False), (True, False), (True, True)]
+    # One worker serves the visible and then the hidden cases that are not memory-checked.
+    assert [c.id for c in order if c.max_extra_memory_mb is None] == \
+           [c.id for c in cases if c.max_extra_memory_mb is None and c.visibility == "visible"] + \
+           [c.id for c in cases if c.max_extra_memory_mb is None and c.visibility != "visible"]

@@ -22,6 +22,10 @@ _PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError)  # Valu
 _MAX_DEPTH = 100  # deeper trees could overflow the recursion of compile and of our own walks
 _TITLE = re.compile(r"^#\s*@title\s+([^{]*)|^#\s*([\w./-]+\.py)\s*$")
 _EXCERPT = 80
+# Cell magics whose cell IPython runs as Python, in the notebook's namespace: what the cell
+# defines exists afterwards (their own line is skipped like any IPython line). %%timeit is not
+# one: it runs the cell in a namespace of its own, many times.
+_PYTHON_CELL_MAGICS = frozenset({"%%time", "%%capture", "%%prun", "%%debug"})
 
 
 def inspect(files, mode=DEFINITIONS_MODE):
@@ -98,7 +102,7 @@ def _plan_cell(number, source, notes):
     None, with a note, when it is not Python."""
     first = _first_line(source)
     title = _title(first)
-    if first.startswith("%%"):
+    if first.startswith("%%") and first.split()[0] not in _PYTHON_CELL_MAGICS:
         notes.append(_note("cell_magic", number, text=first.split()[0]))
         return None
     lines = source.splitlines()

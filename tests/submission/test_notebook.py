@@ -62,16 +62,31 @@ def test_shell_and_line_magics_are_skipped_with_a_note_naming_the_cell(tmp_path)
 def test_cell_magics_and_syntax_errors_skip_only_their_cell(tmp_path):
     ns, notes = load(tmp_path, notebook(
         "def before():\n    return 'before'",
-        "%%time\nfor epoch in range(150000):\n    pass",
+        "%%timeit -n 3\ndef timed():\n    return 'timed'",
+        "%%bash\nls -l",
         "x = 1\nprint 'done'",
         "def after():\n    return 'after'",
     ))
     assert ns["before"]() == "before" and ns["after"]() == "after"
+    assert "timed" not in ns  # %%timeit runs its cell in a namespace of its own
     assert notes == [
-        "`hw.ipynb` cell 3 is a `%%time` cell magic, which only IPython runs; it was skipped",
-        "`hw.ipynb` cell 4, line 2 has a syntax error (`Missing parentheses in call to 'print'. Did you mean "
+        "`hw.ipynb` cell 3 is a `%%timeit` cell magic, which only IPython runs; it was skipped",
+        "`hw.ipynb` cell 4 is a `%%bash` cell magic, which only IPython runs; it was skipped",
+        "`hw.ipynb` cell 5, line 2 has a syntax error (`Missing parentheses in call to 'print'. Did you mean "
         "print(...)?`); the cell was skipped",
     ]
+
+
+@pytest.mark.parametrize("magic", ["%%time", "%%capture --no-display output", "%%prun -s cumulative", "%%debug"])
+def test_a_cell_magic_that_ipython_runs_as_python_keeps_what_the_cell_defines(tmp_path, magic):
+    """Colab students time the cell that defines their solution: IPython runs its body in the
+    notebook's namespace, so the function exists afterwards and must be graded."""
+    ns, notes = load(tmp_path, notebook(
+        f"\n{magic}\nimport math\n\ndef solution(x):\n    return math.sqrt(x)\n\nfor epoch in range(150000):\n    pass",
+        "def after():\n    return solution(4.0)",
+    ))
+    assert ns["after"]() == 2.0 and "epoch" not in ns
+    assert notes == [f"`hw.ipynb` cell 2, line 2: `{magic}` is an IPython command; it was skipped"]
 
 
 def test_notebook_only_imports_do_not_stop_the_module_from_loading(tmp_path):

@@ -6,6 +6,7 @@ comes, in order of preference, from:
 1. a file of that name (the one whose path ends like the spec's, else the shallowest);
 2. a file of that name once a browser's download suffix (`conv1D (1).py`) and case are ignored;
 3. the same name in the other form: a notebook for a .py, a .py export of a notebook;
+   (when a file is not found so, the zips the upload holds are opened, and 1 to 3 look in them;)
 4. notebook cells pasted from it (`#@title Optim.py`);
 5. the one .py or notebook of the upload that defines what the template's version defines;
 6. else the untouched template: a missing file costs only the cases that use it.
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..files import copy_tree, regular_files
 from ..results.markdown import code_span
-from .archive import SubmissionError, extract_zip
+from .archive import SubmissionError, extract_zip, open_inner_zips
 from .notebook import FileFacts, ModulePart, NotebookMode, describe, module_source, title_cells
 
 # (root, paths relative to it, mode) -> what each file defines; never raises for a file's content.
@@ -77,8 +78,15 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     work = dest / "work"
     copy_tree(template_dir, work, skip=files)
     choices = {wanted: _by_name(wanted, candidates) for wanted in files}
-    facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect)
     notes = []
+    if any(c is None for c in choices.values()) and any(c.suffix.lower() == ".zip" for c in candidates):
+        # A file not found by name may be in a zip the student uploaded beside the rest; what was
+        # found outside every such zip stays chosen.
+        written = sum((dest / "upload" / c).stat().st_size for c in candidates)
+        notes += open_inner_zips(dest / "upload", candidates, written)
+        candidates = regular_files(dest / "upload")
+        choices = {wanted: choice or _by_name(wanted, candidates) for wanted, choice in choices.items()}
+    facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect)
     for wanted, choice in choices.items():
         if choice is not None and choice.parts and _unreadable(choice.path, facts, notes):
             choices[wanted] = None

@@ -121,6 +121,17 @@ def test_a_file_that_does_not_import_loses_only_its_problems(tmp_path):
     assert all(c.outcome == "passed" for c in report.cases if c.problem != "init")
 
 
+def test_the_packaging_zip_uploaded_beside_the_notebook_gets_full_marks(tmp_path):
+    """Dragging both into Gradescope's dialog: the notebook and the zip arrive as two files."""
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "hw2_optimizer_init.ipynb").write_text(notebook(*COURSE_CELLS))
+    packaging_zip(upload / "cs182hw2_fa26_submission.zip", CODE)
+    report = grade(A, upload)
+    assert report.score == report.max_score > 0, [(c.id, c.message) for c in report.cases if c.outcome != "passed"]
+    assert report.notes == [f"using `cs182hw2_fa26_submission.zip/{f}` as `{f}`" for f in A.spec.files]
+
+
 def test_one_wrong_part_loses_only_that_parts_points(tmp_path):
     wrong = (library_folder("optimizers", "cs231n_momentum") / "deeplearning/optim.py").read_text()
     report = grade(A, packaging_zip(tmp_path / "wrong.zip", {**CODE, "deeplearning/optim.py": wrong}))

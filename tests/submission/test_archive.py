@@ -5,7 +5,8 @@ import zipfile
 
 import pytest
 
-from autograder.submission.archive import MAX_ZIP_FILES, SubmissionError, extract_zip
+from autograder.files import regular_files
+from autograder.submission.archive import MAX_ZIP_BYTES, MAX_ZIP_FILES, SubmissionError, extract_zip, open_inner_zips
 
 
 def make_zip(path, entries):
@@ -90,3 +91,40 @@ def test_names_in_messages_stay_literal(tmp_path):
     with pytest.raises(SubmissionError) as caught:
         extract_zip(archive, tmp_path / "out")
     assert_literal(f"Your submission could not be graded: {caught.value}")
+
+
+def inner_zips(root, written=0):
+    notes = open_inner_zips(root, regular_files(root), written)
+    return sorted(p.as_posix() for p in regular_files(root)), notes
+
+
+def test_a_zip_inside_the_upload_becomes_a_folder_of_its_name_one_level_deep(tmp_path):
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "hw.ipynb").write_text("{}")
+    make_zip(tmp_path / "deeper.zip", [("conv1D.py", "deeper")])
+    make_zip(root / "Submission.ZIP", [("hw01/code/conv1D.py", "x = 1"), ("deeper.zip", (tmp_path / "deeper.zip").read_bytes())])
+    assert inner_zips(root) == (["Submission.ZIP/deeper.zip", "Submission.ZIP/hw01/code/conv1D.py", "hw.ipynb"], [])
+    assert (root / "Submission.ZIP/hw01/code/conv1D.py").read_text() == "x = 1"
+
+
+def test_an_inner_zip_that_cannot_be_opened_stays_a_file_and_a_note_says_why(tmp_path):
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    make_zip(root / "escape.zip", [("ok.py", "x"), ("../evil.py", "x")])
+    files, notes = inner_zips(root)
+    assert files == ["broken.zip", "escape.zip"] and not (tmp_path / "evil.py").exists()
+    assert [n.split(":")[0] for n in notes] == ["`broken.zip`, a zip inside your upload, was not opened",
+                                                "`escape.zip`, a zip inside your upload, was not opened"]
+    assert "outside the archive" in notes[1]
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no half-extracted folder is left
+
+
+def test_inner_zips_share_the_uploads_byte_budget(tmp_path):
+    root = tmp_path / "upload"
+    root.mkdir()
+    make_zip(root / "big.zip", [("data.bin", b"\0" * 4096)])
+    files, notes = inner_zips(root, written=MAX_ZIP_BYTES - 1000)
+    assert files == ["big.zip"] and "unpacks to more than" in notes[0]
+    assert inner_zips(root, written=MAX_ZIP_BYTES - 5000) == (["big.zip/data.bin"], [])

@@ -17,6 +17,7 @@ import json
 import re
 
 DEFINITIONS_MODE = "definitions"
+PLAIN, GUARDED, LIMITED = "plain", "guarded", "limited"  # how a kept statement runs (notebook.StatementRun)
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError)  # ValueError: null bytes
 _MAX_DEPTH = 100  # deeper trees could overflow the recursion of compile and of our own walks
@@ -152,45 +153,76 @@ def _depth(tree):
 # --- which statements run -----------------------------------------------------------------
 
 def _choose_statements(cells, mode, notes):
-    """Fills each cell's `statements`: [index in the cell's body, guarded]. In definitions mode,
-    imports (guarded: a notebook-only import such as google.colab must not stop the rest),
-    function and class definitions, and assignments of constant expressions (guarded: a name
-    they read may be set only by code that does not run); everything else is left out, and the
-    notes say what a kept definition needs that does not run, and which definitions run code
-    while being defined (decorators, default values, class bodies)."""
+    """Fills each cell's `statements`: [index in the cell's body, how it runs: PLAIN, GUARDED
+    (skipped if it raises) or LIMITED (guarded, and stopped after a few seconds)]. In
+    definitions mode: imports (guarded: a notebook-only import such as google.colab must not
+    stop the rest), function and class definitions, and assignments of constant expressions
+    (guarded: a name they read may be set only by code that does not run); then, limited, the
+    other code that sets a global a kept definition uses (`device = 'cuda' if ... else 'cpu'`),
+    and what that code needs in turn. Everything else is left out, and the notes say what a kept
+    definition needs, and which definitions run code while being defined (decorators, default
+    values, class bodies)."""
     if mode != DEFINITIONS_MODE:
         for cell in cells:
-            cell["statements"] = [[i, False] for i in range(len(cell["tree"].body))]
+            cell["statements"] = [[i, PLAIN] for i in range(len(cell["tree"].body))]
         return
     available = set(dir(builtins)) | {"__name__", "__file__"}
-    unrun = {}  # global name -> (cell, statement) of code that does not run here but would set it
-    kept = []
+    unrun = {}  # global name -> [(cell, index, statement)] of code left out that would set it
+    kept, wanted = [], []  # wanted: the globals kept definitions need from that code
     star_import = False  # `from m import *` binds names nobody can list without running it
     for cell in cells:
         for index, stmt in enumerate(cell["tree"].body):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)) or _is_constant_assignment(stmt):
                 star_import |= isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
-                cell["statements"].append([index, True])
+                cell["statements"].append([index, GUARDED])
             elif isinstance(stmt, _DEFS):
                 missing = _read_at_definition(stmt) - available
-                if missing and not star_import:
-                    notes.append(_note("needs_unrun_name", cell["number"], _line(stmt), _excerpt(stmt), missing))
+                settable = missing & set(unrun)
+                if missing - settable and not star_import:
+                    notes.append(_note("needs_unrun_name", cell["number"], _line(stmt), _excerpt(stmt),
+                                       missing - settable))
                     continue
-                cell["statements"].append([index, bool(missing)])  # guarded: the star import may provide them
+                # guarded: the code that sets them, or the star import, may not provide them
+                cell["statements"].append([index, GUARDED if missing else PLAIN])
                 kept.append((cell, stmt))
+                wanted += _needs_global(cell, stmt, settable, unrun, notes)
                 if _runs_code_when_defined(stmt):
                     notes.append(_note("runs_when_defined", cell["number"], _line(stmt), _excerpt(stmt)))
             else:
                 for name in _stored(stmt) - available:
-                    unrun.setdefault(name, (cell["number"], stmt))
+                    unrun.setdefault(name, []).append((cell, index, stmt))
                 continue
             available |= _stored(stmt)
     for cell, stmt in kept:
-        used = (_free_names(stmt) & set(unrun)) - available
-        for name in sorted(used):
-            number, setter = unrun[name]
-            notes.append(_note("needs_unrun_global", cell["number"], _line(stmt), _excerpt(stmt), names=[name]))
-            notes[-1]["setter"] = {"cell": number, "text": _excerpt(setter)}
+        used = (_free_names(stmt) & set(unrun)) - available - _read_at_definition(stmt)  # those are noted
+        wanted += _needs_global(cell, stmt, used, unrun, notes)
+    _run_setters(wanted, unrun, available)
+    for cell in cells:
+        cell["statements"].sort()
+
+
+def _needs_global(cell, stmt, names, unrun, notes):
+    """Notes, for each of `names` the definition `stmt` needs, the code that sets it; returns them."""
+    for name in sorted(names):
+        setter_cell, _, setter = unrun[name][0]
+        notes.append(_note("needs_unrun_global", cell["number"], _line(stmt), _excerpt(stmt), names=[name]))
+        notes[-1]["setter"] = {"cell": setter_cell["number"], "text": _excerpt(setter)}
+    return sorted(names)
+
+
+def _run_setters(wanted, unrun, available):
+    """Marks LIMITED every left-out statement that sets a `wanted` global, and, in turn, those
+    that set what these read."""
+    seen, chosen = set(wanted), set()
+    while wanted:
+        for cell, index, stmt in unrun[wanted.pop()]:
+            if (cell["number"], index) in chosen:
+                continue
+            chosen.add((cell["number"], index))
+            cell["statements"].append([index, LIMITED])
+            for name in sorted((_free_names(stmt) & set(unrun)) - available - seen):
+                seen.add(name)
+                wanted.append(name)
 
 
 def _line(stmt):

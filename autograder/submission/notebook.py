@@ -4,9 +4,9 @@ from what `inspection.py` read inside the sandbox.
 The module runs each kept top-level statement of each cell, compiled under the name
 "NOTEBOOK, cell N" with the cell's own line numbers, so tracebacks and notes point at notebook
 cells, never at a generated file. In definitions mode (the default) only imports, definitions
-and constant assignments run (`inspection._choose_statements`), so a 150,000-step training cell
-is never re-run; guarded statements that fail are skipped, so one cell can never take the
-module down. A template may go first, so that what the student's notebook does not define keeps
+and constant assignments run (`inspection._choose_statements`), and, for at most SETTER_SECONDS
+each, the code that sets a global they use; so a 150,000-step training cell is never re-run in
+full. Guarded statements that fail are skipped, so one cell can never take the module down. A template may go first, so that what the student's notebook does not define keeps
 the template's version (the untouched template is "not implemented").
 """
 
@@ -19,6 +19,10 @@ from pydantic import BaseModel, ConfigDict
 from ..results.markdown import code_span
 
 NotebookMode = Literal["definitions", "full"]
+# How the module runs a kept statement: as is, skipped if it raises, or that and stopped after
+# SETTER_SECONDS (code that sets a global a kept definition uses; it may be a training loop).
+StatementRun = Literal["plain", "guarded", "limited"]
+SETTER_SECONDS = 2.0
 
 
 class CellPlan(BaseModel):
@@ -27,7 +31,7 @@ class CellPlan(BaseModel):
     number: int  # 1-based among all the notebook's cells, markdown included, as Jupyter shows them
     title: str | None  # the file a pasted cell stands for (`#@title Optim.py`)
     source: str  # with IPython-only lines replaced by `pass`
-    statements: list[tuple[int, bool]]  # (index in the cell's body, guarded)
+    statements: list[tuple[int, StatementRun]]  # (index in the cell's body, how it runs)
 
 
 class InspectionNote(BaseModel):
@@ -62,11 +66,18 @@ class ModulePart(BaseModel):
     whole: str | None = None
 
 
-_LOADER = '''\
+_LOADER = f'''\
 def _autograder_load():
     import ast
     import linecache
+    import signal
     namespace = globals()
+
+    class _AutograderSlow(BaseException):
+        pass
+
+    def _autograder_slow(signum, frame):
+        raise _AutograderSlow
 
     def _autograder_cell(filename, source, statements=None):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -74,15 +85,25 @@ def _autograder_load():
             exec(compile(source, filename, "exec"), namespace)
             return
         body = ast.parse(source, filename).body
-        for index, guarded in statements:
+        for index, run in statements:
             code = compile(ast.Module([body[index]], []), filename, "exec")
-            if not guarded:
+            if run == "plain":
                 exec(code, namespace)
                 continue
+            limited = run == "limited"
+            previous = signal.signal(signal.SIGALRM, _autograder_slow) if limited else None
             try:
-                exec(code, namespace)
-            except Exception:
+                try:
+                    if limited:  # again and again, past code that catches it
+                        signal.setitimer(signal.ITIMER_REAL, {SETTER_SECONDS}, 0.05)
+                    exec(code, namespace)
+                finally:
+                    if limited:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+            except (Exception, _AutograderSlow):
                 pass
+            if limited:
+                signal.signal(signal.SIGALRM, previous)
 
 '''
 
@@ -139,6 +160,6 @@ def describe(origin: str, note: InspectionNote) -> str:
     if note.what == "needs_unrun_global":
         setter = note.setter or {}
         by = f"{code_span(str(setter.get('text', '')))} in cell {setter.get('cell')}" if setter else "other code"
-        return (f"{where}: {text} uses the global {names}, set by {by}, which does not run while grading: pass "
-                "what it needs as an argument")
+        return (f"{where}: {text} uses the global {names}, set by {by}, which runs while grading for this only: it "
+                f"is skipped if it fails or takes more than {SETTER_SECONDS:g} s")
     return f"{where}: {text}"

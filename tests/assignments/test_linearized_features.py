@@ -447,8 +447,9 @@ def test_what_the_grader_says_about_each_form(uploads):
     notes = {name: uploads[name].report.notes for name in ("renamed", "colab_by_content", "py_export", "zip")}
     assert notes["renamed"][0] == ("using `q_linearized_features (1).ipynb` as `q_linearized_features.ipynb`: only "
                                    "its imports, functions, classes and constant assignments run")
-    assert "`q_linearized_features (1).ipynb` cell 22 is a `%%time` cell magic, which only IPython runs; it was " \
-           "skipped" in notes["renamed"]
+    # IPython runs a %%time cell as Python: only its first line is skipped
+    assert "`q_linearized_features (1).ipynb` cell 22, line 1: `%%time` is an IPython command; it was skipped" \
+        in notes["renamed"]
     assert notes["colab_by_content"][0].startswith("no file is named `q_linearized_features.ipynb`: grading "
                                                    "`HW2_Q4_lastname.ipynb`, which defines `backward_and_plot_grad`")
     assert any(n.startswith("`HW2_Q4_lastname.ipynb` cell 25, line 1 has a syntax error (`Missing parentheses") for n in notes["colab_by_content"])

@@ -116,19 +116,43 @@ def test_a_test_cell_after_a_star_import_never_breaks_the_module(tmp_path):
 
 def test_definitions_needing_values_that_never_get_set_are_skipped_with_a_note(tmp_path):
     ns, notes = load(tmp_path, notebook(
-        "import math\nmodel = math.sqrt(2)",
-        "def uses_default(m=model):\n    return m",
-        "def uses_global(x):\n    return model * x\n\ndef fine(x):\n    return x",
-        "RATIO = model / 2",
+        "def uses_default(m=never_set):\n    return m",
+        "def fine(x):\n    return x",
     ))
-    assert "uses_default" not in ns and "RATIO" not in ns
-    assert ns["fine"](3) == 3
+    assert "uses_default" not in ns and ns["fine"](3) == 3
+    assert notes == ["`hw.ipynb` cell 2, line 1: `def uses_default` needs `never_set`, which only code that does not "
+                     "run while grading sets; it was skipped"]
+
+
+def test_code_that_sets_a_global_a_definition_uses_runs_too(tmp_path):
+    """`device = 'cuda' if torch.cuda.is_available() else 'cpu'`, read inside the student's
+    function: in the notebook it works, so it must work while grading."""
+    ns, notes = load(tmp_path, notebook(
+        "import math\nscale = math.sqrt(4)\nprint('not run')",
+        "def uses_default(m=scale):\n    return m",
+        "def uses_global(x):\n    return offset * x\n\ndef fine(x):\n    return x",
+        "offset = scale + float('1')\nRATIO = scale / 2\nunused = math.factorial(10)",
+    ))
+    assert ns["uses_default"]() == 2.0 and ns["uses_global"](2) == 6.0 and ns["RATIO"] == 1.0
+    assert "unused" not in ns  # no kept definition needs it
     assert notes == [
-        "`hw.ipynb` cell 3, line 1: `def uses_default` needs `model`, which only code that does not run while "
-        "grading sets; it was skipped",
-        "`hw.ipynb` cell 4, line 1: `def uses_global` uses the global `model`, set by `model = math.sqrt(2)` in "
-        "cell 2, which does not run while grading: pass what it needs as an argument",
+        "`hw.ipynb` cell 3, line 1: `def uses_default` uses the global `scale`, set by `scale = math.sqrt(4)` in "
+        "cell 2, which runs while grading for this only: it is skipped if it fails or takes more than 2 s",
+        "`hw.ipynb` cell 4, line 1: `def uses_global` uses the global `offset`, set by `offset = scale + float('1')` "
+        "in cell 5, which runs while grading for this only: it is skipped if it fails or takes more than 2 s",
     ]
+
+
+def test_code_that_sets_a_global_is_stopped_after_its_time_and_skipped_if_it_fails(tmp_path):
+    ns, _ = load(tmp_path, notebook(
+        "import itertools\nfor step in itertools.count():\n    TRAINED = step",  # a training loop, forever
+        "BROKEN = undefined_call()",
+        "def report():\n    return TRAINED, BROKEN",
+        "AFTER = 1",
+    ))
+    assert ns["TRAINED"] > 0 and "BROKEN" not in ns and ns["AFTER"] == 1
+    with pytest.raises(NameError, match="BROKEN"):
+        ns["report"]()
 
 
 def test_code_that_runs_while_a_definition_is_made_is_named_truthfully(tmp_path):

@@ -84,11 +84,11 @@ def open_inner_zips(root: Path, files: list[PurePosixPath], written: int) -> lis
     """Replaces each of the first MAX_INNER_ZIPS .zip files among `files` (under `root`) by a
     folder of the same name holding what it extracts to, within what is left of one upload's
     budgets (`written` bytes are spent): the zip a notebook's packaging cell made, uploaded next
-    to the notebook. One level only: a zip inside an inner zip stays a file. A zip that cannot
+    to the notebook. Only zips that list a .py or .ipynb are opened (not a dataset's). One level only: a zip inside an inner zip stays a file. A zip that cannot
     be opened stays a file, and the returned note (Markdown) says why."""
     notes = []
     entries = len(files)
-    for inner in [f for f in files if f.suffix.lower() == ".zip"][:MAX_INNER_ZIPS]:
+    for inner in [f for f in files if f.suffix.lower() == ".zip" and _holds_code(root.joinpath(*f.parts))][:MAX_INNER_ZIPS]:
         path = root.joinpath(*inner.parts)
         unpacked = Path(tempfile.mkdtemp(prefix=".unzipping-", dir=path.parent))
         try:
@@ -102,3 +102,13 @@ def open_inner_zips(root: Path, files: list[PurePosixPath], written: int) -> lis
         path.unlink()
         unpacked.rename(path)
     return notes
+
+
+def _holds_code(archive: Path) -> bool:
+    """Whether the zip lists a .py or .ipynb, read from its directory alone; an unreadable one
+    may, and opening it says why it cannot be."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            return any(name.lower().endswith((".py", ".ipynb")) for name in zf.namelist())
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, ValueError):
+        return True

@@ -79,6 +79,27 @@ def _autograder_load():
     def _autograder_slow(signum, frame):
         raise _AutograderSlow
 
+    class _AutograderFailedImport:
+        """What a name that a failed import would have bound is: using it says why it is missing."""
+
+        def __init__(self, message):
+            object.__setattr__(self, "_autograder_message", message)
+
+        def _autograder_fail(self, *args, **kwargs):
+            raise ModuleNotFoundError(object.__getattribute__(self, "_autograder_message"))
+
+        __call__ = __getitem__ = __iter__ = __enter__ = _autograder_fail
+
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            self._autograder_fail()
+
+    def _autograder_bound(statement):
+        if isinstance(statement, ast.Import):
+            return [(a.asname or a.name).split(".")[0] for a in statement.names]
+        return [a.asname or a.name for a in statement.names if a.name != "*"]
+
     def _autograder_cell(filename, source, statements=None):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         if statements is None:  # trusted code, run as is
@@ -100,6 +121,11 @@ def _autograder_load():
                 finally:
                     if limited:
                         signal.setitimer(signal.ITIMER_REAL, 0)
+            except ImportError as error:
+                if isinstance(body[index], (ast.Import, ast.ImportFrom)):
+                    for name in _autograder_bound(body[index]):
+                        namespace.setdefault(name, _AutograderFailedImport(
+                            f"{{error}}: `{{name}}` comes from an import in {{filename}} that failed while grading"))
             except (Exception, _AutograderSlow):
                 pass
             if limited:

@@ -124,7 +124,14 @@ def test_an_inner_zip_that_cannot_be_opened_stays_a_file_and_a_note_says_why(tmp
 def test_inner_zips_share_the_uploads_byte_budget(tmp_path):
     root = tmp_path / "upload"
     root.mkdir()
-    make_zip(root / "big.zip", [("data.bin", b"\0" * 4096)])
+    make_zip(root / "big.zip", [("data.bin", b"\0" * 4096), ("readme.py", "")])
     files, notes = inner_zips(root, written=MAX_ZIP_BYTES - 1000)
     assert files == ["big.zip"] and "unpacks to more than" in notes[0]
-    assert inner_zips(root, written=MAX_ZIP_BYTES - 5000) == (["big.zip/data.bin"], [])
+    assert inner_zips(root, written=MAX_ZIP_BYTES - 5000) == (["big.zip/data.bin", "big.zip/readme.py"], [])
+
+
+def test_a_zip_that_lists_no_code_stays_closed(tmp_path):
+    root = tmp_path / "upload"
+    root.mkdir()
+    make_zip(root / "cifar-10.zip", [("data_batch_1", b"\0" * 4096), ("batches.meta", b"")])
+    assert inner_zips(root, written=MAX_ZIP_BYTES) == (["cifar-10.zip"], [])  # not even a note

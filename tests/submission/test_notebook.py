@@ -97,7 +97,24 @@ def test_notebook_only_imports_do_not_stop_the_module_from_loading(tmp_path):
         "def h():\n    return math.tau",
     ))
     assert ns["h"]() == pytest.approx(6.28318, abs=1e-5)
-    assert "plt" not in ns
+    with pytest.raises(ModuleNotFoundError, match="No module named 'matplotlib_that_is_not_installed'"):
+        ns["plt"].plot([1])
+
+
+def test_a_name_from_a_failed_import_says_so_when_it_is_used(tmp_path):
+    """tqdm in Colab, not in the grading image: NameError would hide why."""
+    ns, _ = load(tmp_path, notebook(
+        "import math\nfrom tqdm_not_installed import tqdm, trange as tr\nimport not_installed.sub as ni",
+        "def progress(xs):\n    return [math.sqrt(x) for x in tqdm(xs)]",
+    ))
+    with pytest.raises(ModuleNotFoundError, match="No module named 'tqdm_not_installed': `tqdm` comes from an "
+                                                  "import in hw.ipynb, cell 2 that failed while grading"):
+        ns["progress"]([4.0])
+    with pytest.raises(ModuleNotFoundError, match="`tr` comes from"):
+        ns["tr"].attribute
+    with pytest.raises(ModuleNotFoundError, match="`ni` comes from"):
+        ns["ni"]()
+    assert not hasattr(ns["tr"], "__wrapped__")  # dunder probes (inspect, pickle) still just fail
 
 
 def test_a_test_cell_after_a_star_import_never_breaks_the_module(tmp_path):

@@ -332,6 +332,7 @@ def main():
         _fork_server(int(sys.argv[2]), confine, wire)
     else:
         confine, wire = _prepare(sys.argv[2:])
+        gc.freeze()  # the libraries' objects: no collection of student code's need walk them again
         _serve(int(sys.argv[1]), confine, wire)
 
 

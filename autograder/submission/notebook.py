@@ -162,7 +162,8 @@ def title_cells(facts: FileFacts, file_name: str) -> list[CellPlan]:
 
 def describe(origin: str, note: InspectionNote) -> str:
     """A note for the student, in Markdown; the student's own text stays literal."""
-    where = f"{code_span(origin)} cell {note.cell}" + (f", line {note.line}" if note.line else "")
+    script = origin.lower().endswith(".py")  # a notebook's .py export is read as one cell: no cell to name
+    where = code_span(origin) + ("" if script else f" cell {note.cell}") + (f", line {note.line}" if note.line else "")
     text = code_span(note.text) if note.text else ""
     names = ", ".join(code_span(n) for n in note.names)
     if note.what == "cell_magic":

@@ -123,10 +123,12 @@ def test_cells_pasted_from_each_module_grade_as_that_module(tmp_path):
 
 def test_a_notebook_graded_file_may_come_as_its_py_export(tmp_path):
     template = upload(tmp_path, {"hw.ipynb": notebook("def f(x):\n    raise NotImplementedError")}, name="template")
-    up = upload(tmp_path, {"hw.py": "import math\n\ndef f(x):\n    return math.sqrt(x)\n\nfor i in range(10**9):\n    f(i)\n"})
+    up = upload(tmp_path, {"hw.py": "import math\n%matplotlib inline\n\ndef f(x):\n    return math.sqrt(x)\n\n"
+                                    "for i in range(10**9):\n    f(i)\n"})
     s = staged(tmp_path, ["hw.ipynb"], up, template)
     assert s.found == {"hw.ipynb": "hw.py"}
     assert imported(s, "hw.py")["f"](4.0) == 2.0  # read as a notebook: the loop does not run
+    assert "`hw.py`, line 2: `%matplotlib inline` is an IPython command; it was skipped" in s.notes  # no "cell 1"
 
 
 def test_a_missing_graded_file_is_the_untouched_template(tmp_path):

@@ -10,6 +10,8 @@ comes, in order of preference, from:
 4. notebook cells pasted from it (`#@title Optim.py`);
 5. the one .py or notebook of the upload that defines what the template's version defines;
 6. else the untouched template: a missing file costs only the cases that use it.
+A file of that name that is the handout's own, unchanged, comes last, after step 5: a Colab
+student's work may be in notebook cells beside it.
 A notebook (or cells, or a .py standing for a notebook) is composed into a module by
 `notebook.py`, after the template's own code, so what it does not define keeps the template's.
 Reading contents (steps 3 to 5) is parsing untrusted input, which `stage` leaves to the given
@@ -78,22 +80,26 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     work = dest / "work"
     copy_tree(template_dir, work, skip=files)
     choices = {wanted: _by_name(wanted, candidates) for wanted in files}
+    # The handout's file, unchanged, beside a notebook whose cells hold the work (Colab): looked for
+    # elsewhere first, and graded only when nothing else has it.
+    untouched = {w: c for w, c in choices.items() if c is not None and not c.parts
+                 and _same_text(dest / "upload" / c.path, template_dir / w)}
+    choices |= dict.fromkeys(untouched)
     notes = []
     if any(c is None for c in choices.values()) and any(c.suffix.lower() == ".zip" for c in candidates):
-        # A file not found by name may be in a zip the student uploaded beside the rest; what was
-        # found outside every such zip stays chosen.
-        written = sum((dest / "upload" / c).stat().st_size for c in candidates)
-        notes += open_inner_zips(dest / "upload", candidates, written)
-        candidates = regular_files(dest / "upload")
-        choices = {wanted: choice or _by_name(wanted, candidates) for wanted, choice in choices.items()}
+        candidates = _open_inner_zips(dest / "upload", candidates, notes)
+    elsewhere = [c for c in candidates if c not in {u.path for u in untouched.values()}]
+    choices = {wanted: choice or _by_name(wanted, elsewhere) for wanted, choice in choices.items()}
     facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect)
     for wanted, choice in choices.items():
         if choice is not None and choice.parts and _unreadable(choice.path, facts, notes):
             choices[wanted] = None
     used = {c.path for c in choices.values() if c is not None}
-    found, missing = {}, []
+    found, missing, described = {}, [], set()
     for wanted in files:
-        choice = choices[wanted] or _by_content(wanted, candidates, used, facts)
+        unchanged = f"{code_span(untouched[wanted].path.as_posix())} is the handout's, unchanged" if wanted in untouched \
+            else ""
+        choice = choices[wanted] or _by_content(wanted, elsewhere, used, facts, unchanged) or untouched.get(wanted)
         module = work / _module_file(wanted)
         module.parent.mkdir(parents=True, exist_ok=True)
         if choice is None:
@@ -109,7 +115,9 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
         elif choice.note:
             notes.append(choice.note)
         if choice.parts:
-            notes += [describe(choice.path.as_posix(), n) for n in facts[f"upload/{choice.path.as_posix()}"].notes]
+            if choice.path not in described:  # a notebook may stand for several files: its notes once
+                described.add(choice.path)
+                notes += [describe(choice.path.as_posix(), n) for n in facts[f"upload/{choice.path.as_posix()}"].notes]
             template = _template_part(wanted, template_dir, facts)
             module.write_text(module_source(([template] if template else []) + _with_cells(choice, facts)))
         else:
@@ -121,6 +129,14 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
         _chown_tree(work, uid)
     return StagedSubmission(root=work, found=found, missing=missing, notes=notes,
                             nothing_found="" if found else _nothing_found(files, candidates))
+
+
+def _open_inner_zips(root: Path, candidates: list[PurePosixPath], notes: list[str]) -> list[PurePosixPath]:
+    """A file not found by name may be in a zip the student uploaded beside the rest (what was
+    found outside every such zip stays chosen): the upload's files once its zips are opened."""
+    written = sum((root / c).stat().st_size for c in candidates)
+    notes += open_inner_zips(root, candidates, written)
+    return regular_files(root)
 
 
 def module_name(file: str) -> str:
@@ -183,30 +199,44 @@ def _read(files: list[str], template_dir: Path, dest: Path, candidates: list[Pur
 
 
 def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosixPath],
-                facts: dict[str, FileFacts]) -> _Choice | None:
-    """Pasted cells titled with the file's name, else the one unused file defining most of what
-    the template's version defines."""
+                facts: dict[str, FileFacts], unchanged: str = "") -> _Choice | None:
+    """Pasted cells titled with the file's name, else the one file defining most of what the
+    template's version defines: one not graded as another file yet, else any (a notebook holding
+    every module, pasted untitled). `unchanged`: the note that the file of that name is the
+    handout's, if it is."""
     name = PurePosixPath(wanted).name
+    why = f"{unchanged}: " if unchanged else ""
     for candidate in candidates:
         f = facts.get(f"upload/{candidate.as_posix()}")
         if f is not None and f.kind == "ipynb" and (cells := title_cells(f, name)):  # one notebook, several files
             numbers = ", ".join(str(c.number) for c in cells)
             return _Choice(path=candidate, parts=[ModulePart(origin=candidate.as_posix(), cells=cells)],
-                           note=f"grading the cells of {code_span(candidate.as_posix())} titled {code_span(name)} "
+                           note=f"{why}grading the cells of {code_span(candidate.as_posix())} titled {code_span(name)} "
                                 f"(cell {numbers}) as {code_span(wanted)}")
     needed = set(_template_facts(wanted, facts).names)
     scores = {c: len(needed & set(facts[f"upload/{c.as_posix()}"].names)) for c in candidates
-              if c not in used and f"upload/{c.as_posix()}" in facts}
-    best = max(scores.values(), default=0)
-    winners = [c for c, score in scores.items() if score == best]
+              if f"upload/{c.as_posix()}" in facts}
+    best, winners = 0, []
+    for pool in ([c for c in scores if c not in used], list(scores)):  # a file graded already only if none else
+        best = max((scores[c] for c in pool), default=0)
+        winners = [c for c in pool if scores[c] == best]
+        if best:
+            break
     if not needed or best == 0 or len(winners) != 1:
         return None
     chosen = winners[0]
     what = ", ".join(code_span(n) for n in sorted(needed & set(facts[f"upload/{chosen.as_posix()}"].names)))
     composed = chosen.suffix.lower() == ".ipynb" or wanted.endswith(".ipynb")
     return _Choice(path=chosen, parts=[ModulePart(origin=chosen.as_posix())] if composed else [],
-                   note=f"no file is named {code_span(name)}: grading {code_span(chosen.as_posix())}, which defines "
+                   note=f"{why or f'no file is named {code_span(name)}: '}grading {code_span(chosen.as_posix())}, which defines "
                         f"{what}, as {code_span(wanted)}")
+
+
+def _same_text(path: Path, template: Path) -> bool:
+    try:
+        return path.read_bytes().replace(b"\r\n", b"\n") == template.read_bytes().replace(b"\r\n", b"\n")
+    except OSError:
+        return False
 
 
 def _template_facts(wanted: str, facts: dict[str, FileFacts]) -> FileFacts:

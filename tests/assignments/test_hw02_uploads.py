@@ -154,6 +154,30 @@ def test_a_colab_notebook_with_pasted_modules_and_the_courses_test_cells_gets_fu
         f"grading the cells of `HW2 Colab.ipynb` titled `{Path(f).name}`" for f in A.spec.files}
 
 
+def test_one_notebook_with_every_module_pasted_untitled_gets_full_marks(tmp_path):
+    cells = [COURSE_CELLS[0], COURSE_CELLS[1], *(CODE[f] for f in A.spec.files), *COURSE_CELLS[3:]]
+    (tmp_path / "up").mkdir()
+    (tmp_path / "up/HW2.ipynb").write_text(notebook(*cells))
+    report = grade(A, tmp_path / "up")
+    assert report.score == report.max_score, [(c.id, c.message) for c in report.cases if c.outcome != "passed"]
+    assert [n.split(":")[0] for n in report.notes if n.startswith("no file is named")] == [
+        f"no file is named `{Path(f).name}`" for f in A.spec.files]
+    assert len([n for n in report.notes if "%autoreload 2" in n]) == 1  # the notebook's own notes once
+
+
+def test_the_handouts_unchanged_files_beside_a_notebook_holding_the_work_get_full_marks(tmp_path):
+    """The packaging zip of a Colab student who pasted the modules into titled cells: the
+    deeplearning/ files it zips are the handout's, untouched."""
+    handout = {f: (REPO / "student_template/optimizers" / f).read_text() for f in A.spec.files}
+    cells = [COURSE_CELLS[0], *(f"#@title {Path(f).name}\n{CODE[f]}" for f in A.spec.files), *COURSE_CELLS[3:]]
+    report = grade(A, packaging_zip(tmp_path / "cs182hw2_fa26_submission.zip", handout, notebook_cells=cells))
+    assert report.score == report.max_score, [(c.id, c.message) for c in report.cases if c.outcome != "passed"]
+    assert [n.split(": grading")[0] for n in report.notes] == [f"`{f}` is the handout's, unchanged" for f in A.spec.files]
+    untouched = grade(A, packaging_zip(tmp_path / "untouched.zip", handout))  # no work anywhere: the handout's
+    assert untouched.score == 0 and untouched.notes == []
+    assert {c.outcome for c in untouched.cases} == {"not_implemented"}
+
+
 def test_only_the_notebook_gets_what_it_defines(tmp_path):
     """The packaging zip's notebook alone: the modules lived on Drive, so nothing is graded but
     the template, and that is said once, not once per case."""

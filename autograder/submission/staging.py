@@ -233,7 +233,10 @@ def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosi
 
 
 def _same_text(path: Path, template: Path) -> bool:
+    """Whether the upload's file is the template's text (either line ending)."""
     try:
+        if path.stat().st_size > 2 * template.stat().st_size:  # not read at all: it may be huge
+            return False
         return path.read_bytes().replace(b"\r\n", b"\n") == template.read_bytes().replace(b"\r\n", b"\n")
     except OSError:
         return False

@@ -84,11 +84,13 @@ def open_inner_zips(root: Path, files: list[PurePosixPath], written: int) -> lis
     """Replaces each of the first MAX_INNER_ZIPS .zip files among `files` (under `root`) by a
     folder of the same name holding what it extracts to, within what is left of one upload's
     budgets (`written` bytes are spent): the zip a notebook's packaging cell made, uploaded next
-    to the notebook. Only zips that list a .py or .ipynb are opened (not a dataset's). One level only: a zip inside an inner zip stays a file. A zip that cannot
-    be opened stays a file, and the returned note (Markdown) says why."""
+    to the notebook. Only zips that list a .py or .ipynb are opened (not a dataset's), one level
+    deep: a zip inside an inner zip stays a file. A zip that cannot be opened stays a file, and
+    the returned note (Markdown) says why."""
     notes = []
     entries = len(files)
-    for inner in [f for f in files if f.suffix.lower() == ".zip" and _holds_code(root.joinpath(*f.parts))][:MAX_INNER_ZIPS]:
+    zips = [f for f in files if f.suffix.lower() == ".zip" and _holds_code(root.joinpath(*f.parts))]
+    for inner in zips[:MAX_INNER_ZIPS]:
         path = root.joinpath(*inner.parts)
         unpacked = Path(tempfile.mkdtemp(prefix=".unzipping-", dir=path.parent))
         try:
@@ -96,7 +98,8 @@ def open_inner_zips(root: Path, files: list[PurePosixPath], written: int) -> lis
                                    max_bytes=max(MAX_ZIP_BYTES - written, 0))
         except SubmissionError as exc:
             shutil.rmtree(unpacked, ignore_errors=True)
-            notes.append(f"{code_span(inner.as_posix()[:_NAME_SHOWN])}, a zip inside your upload, was not opened: {exc}")
+            shown = code_span(inner.as_posix()[:_NAME_SHOWN])
+            notes.append(f"{shown}, a zip inside your upload, was not opened: {exc}")
             continue
         entries += sum(len(names) for _, _, names in os.walk(unpacked))
         path.unlink()

@@ -6,8 +6,9 @@ The module runs each kept top-level statement of each cell, compiled under the n
 cells, never at a generated file. In definitions mode (the default) only imports, definitions
 and constant assignments run (`inspection._choose_statements`), and, for at most SETTER_SECONDS
 each, the code that sets a global they use; so a 150,000-step training cell is never re-run in
-full. Guarded statements that fail are skipped, so one cell can never take the module down. A template may go first, so that what the student's notebook does not define keeps
-the template's version (the untouched template is "not implemented").
+full. Guarded statements that fail are skipped, so one cell can never take the module down. A
+template may go first, so that what the student's notebook does not define keeps the
+template's version (the untouched template is "not implemented").
 """
 
 from __future__ import annotations

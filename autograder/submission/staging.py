@@ -97,8 +97,8 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     used = {c.path for c in choices.values() if c is not None}
     found, missing, described = {}, [], set()
     for wanted in files:
-        unchanged = f"{code_span(untouched[wanted].path.as_posix())} is the handout's, unchanged" if wanted in untouched \
-            else ""
+        unchanged = "" if wanted not in untouched else \
+            f"{code_span(untouched[wanted].path.as_posix())} is the handout's, unchanged"
         choice = choices[wanted] or _by_content(wanted, elsewhere, used, facts, unchanged) or untouched.get(wanted)
         module = work / _module_file(wanted)
         module.parent.mkdir(parents=True, exist_ok=True)
@@ -227,9 +227,9 @@ def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosi
     chosen = winners[0]
     what = ", ".join(code_span(n) for n in sorted(needed & set(facts[f"upload/{chosen.as_posix()}"].names)))
     composed = chosen.suffix.lower() == ".ipynb" or wanted.endswith(".ipynb")
+    why = why or f"no file is named {code_span(name)}: "
     return _Choice(path=chosen, parts=[ModulePart(origin=chosen.as_posix())] if composed else [],
-                   note=f"{why or f'no file is named {code_span(name)}: '}grading {code_span(chosen.as_posix())}, which defines "
-                        f"{what}, as {code_span(wanted)}")
+                   note=f"{why}grading {code_span(chosen.as_posix())}, which defines {what}, as {code_span(wanted)}")
 
 
 def _same_text(path: Path, template: Path) -> bool:

@@ -82,6 +82,27 @@ def test_syntax_error_is_reported_on_every_case_with_the_line(tmp_path):
                for c in report.cases)
 
 
+def test_a_library_that_is_not_installed_fails_only_what_uses_it(tmp_path):
+    """`from tqdm.auto import tqdm` at the top of a file written in Colab, where tqdm is."""
+    source = (A.reference_dir / "conv1D.py").read_text()
+    source = "from tqdm_not_installed.auto import tqdm\nimport seaborn_not_installed as sns\n" + source.replace(
+        "        return np.convolve(", "        sns.set_theme()\n        return np.convolve(")  # in A.T @ y only
+    (tmp_path / "conv1D.py").write_text(source)
+    report = grade(A, tmp_path)
+    forward = [c for c in report.cases if c.problem == "forward"]
+    transpose = [c for c in report.cases if c.problem == "transpose"]
+    assert forward and all(c.outcome == "passed" for c in forward), [(c.id, c.message) for c in forward]
+    assert transpose and all(c.outcome == "error" for c in transpose)
+    assert all("No module named 'seaborn_not_installed': it is not installed where your code is graded" in c.message
+               for c in transpose)
+
+
+def test_a_missing_module_of_the_submissions_own_still_fails_the_import(tmp_path):
+    (tmp_path / "conv1D.py").write_text("import conv1D.helpers\n" + (A.reference_dir / "conv1D.py").read_text())
+    report = grade(A, tmp_path)  # conv1D is the student's, not a library: no stand-in
+    assert report.score == 0 and all("could not be imported" in c.message for c in report.cases)
+
+
 def test_missing_file_is_a_submission_error(tmp_path):
     (tmp_path / "notes.txt").write_text("forgot the code")
     report = grade(A, tmp_path)

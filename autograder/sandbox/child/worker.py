@@ -97,13 +97,63 @@ def _error(exc, root):
     return {"type": type(exc).__name__, "message": message, "traceback": _student_traceback(exc, root)}
 
 
+class _NotInstalled(types.ModuleType):
+    """A library a graded file imports that is not installed where grading runs (Colab has
+    tqdm, seaborn, sklearn; a grading image has the handout's libraries): the file still
+    imports, and only what uses the library fails, saying why."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.__dict__["__path__"] = []  # a package: `import tqdm.auto` finds its stand-in too
+        self.__dict__["_autograder_error"] = {
+            "type": "ModuleNotFoundError", "traceback": "",
+            "message": f"No module named {name!r}: it is not installed where your code is graded"}
+
+    def __getattr__(self, attribute):
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return _Unavailable(self.__dict__["_autograder_error"])
+
+
+_MAX_NOT_INSTALLED = 8
+
+
+def _import_allowing_missing(name, root):
+    """Imports a graded module; a library it imports that is not installed, and is not the
+    submission's own, is replaced by a `_NotInstalled` and the module imported again (its top
+    level runs again, as after a failed import in a notebook)."""
+    for _ in range(_MAX_NOT_INSTALLED):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            missing = exc.name or ""
+            top = missing.partition(".")[0]
+            ours = os.path.exists(os.path.join(root, top)) or os.path.exists(os.path.join(root, top + ".py"))
+            library_missing = isinstance(sys.modules.get(top), _NotInstalled) or not _installed(top)
+            if not missing or missing in sys.modules or ours or not library_missing:
+                raise  # the submission's own module, or a part of an installed library that is not there
+        parent = ""
+        for part in missing.split("."):
+            parent = f"{parent}.{part}" if parent else part
+            if parent not in sys.modules:
+                sys.modules[parent] = _NotInstalled(parent)
+    return importlib.import_module(name)
+
+
+def _installed(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except Exception:  # a path entry it cannot read: then as before, the import's own error
+        return True
+
+
 def _import_graded(modules, root):
     """Imports each graded module on its own; one that fails is replaced by a stand-in, so it
     fails only the calls that use it. Returns {file: error} of those that failed."""
     failed = {}
     for name, shown in modules:
         try:
-            importlib.import_module(name)
+            _import_allowing_missing(name, root)
         except BaseException as exc:  # SyntaxError, an exception at import, SystemExit: the student's
             error = {**_error(exc, root), "module": shown}
             failed[shown] = error

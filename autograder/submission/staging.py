@@ -88,7 +88,8 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     notes = []
     if any(c is None for c in choices.values()) and any(c.suffix.lower() == ".zip" for c in candidates):
         candidates = _open_inner_zips(dest / "upload", candidates, notes)
-    elsewhere = [c for c in candidates if c not in {u.path for u in untouched.values()}]
+    unchanged_paths = {u.path for u in untouched.values()}
+    elsewhere = [c for c in candidates if c not in unchanged_paths]
     choices = {wanted: choice or _by_name(wanted, elsewhere) for wanted, choice in choices.items()}
     facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect)
     for wanted, choice in choices.items():

@@ -14,7 +14,9 @@ can be imported. Notes are data (`_note`), never text for the student: the grade
 import ast
 import builtins
 import json
+import posixpath
 import re
+import shlex
 
 DEFINITIONS_MODE = "definitions"
 PLAIN, GUARDED, LIMITED = "plain", "guarded", "limited"  # how a kept statement runs (notebook.StatementRun)
@@ -27,6 +29,9 @@ _EXCERPT = 80
 # defines exists afterwards (their own line is skipped like any IPython line). %%timeit is not
 # one: it runs the cell in a namespace of its own, many times.
 _PYTHON_CELL_MAGICS = frozenset({"%%time", "%%capture", "%%prun", "%%debug"})
+# Cell magics that write the rest of the cell to a file (Colab students edit a homework's modules
+# so): what the file holds once the notebook ran, in order, is read as that file's text.
+_WRITEFILE_MAGICS = frozenset({"%%writefile", "%%file"})
 
 
 def inspect(files, mode=DEFINITIONS_MODE):
@@ -58,16 +63,50 @@ def _facts(path, mode):
         cell = _plan_cell(number, source, notes)
         if cell is not None:
             planned.append(cell)
+    written = _written_files(cells) if path.endswith(".ipynb") else []
     _choose_statements(planned, mode, notes)
     names = sorted({name for cell in planned for name in cell.pop("defined")})
     for cell in planned:
         del cell["tree"]
     return {"kind": "ipynb" if path.endswith(".ipynb") else "py", "error": None, "names": names,
-            "cells": planned, "notes": notes}
+            "cells": planned, "notes": notes, "written": written}
 
 
 def _unreadable(reason):
-    return {"kind": "unreadable", "error": reason, "names": [], "cells": [], "notes": []}
+    return {"kind": "unreadable", "error": reason, "names": [], "cells": [], "notes": [], "written": []}
+
+
+def _written_files(cells):
+    """[{path, cells, text}]: what the notebook's %%writefile cells leave in each file, run in order
+    (`-a` appends, as IPython does). A path IPython would expand (`$dir`, `{name}`) is unknowable."""
+    files = {}
+    for number, source in cells:
+        if not source.lstrip().startswith(("%%writefile", "%%file")):
+            continue
+        lines = source.splitlines(keepends=True)
+        while lines and not lines[0].strip():  # IPython drops leading blank lines before a cell magic
+            lines.pop(0)
+        first, body = (lines[0], "".join(lines[1:])) if lines else ("", "")
+        try:  # as IPython splits it: quotes kept, backslashes too (a Windows path)
+            splitter = shlex.shlex(first.strip(), posix=False)
+            splitter.whitespace_split = True
+            words = list(splitter)
+        except ValueError:
+            continue
+        if not words or words[0] not in _WRITEFILE_MAGICS:
+            continue
+        append = any(w in ("-a", "--append") for w in words[1:])
+        paths = [w[1:-1] if len(w) > 1 and w[0] == w[-1] and w[0] in "'\"" else w
+                 for w in words[1:] if not w.startswith("-")]
+        if len(paths) != 1 or not paths[0] or any(c in paths[0] for c in "${}"):
+            continue
+        key = posixpath.normpath(paths[0].replace("\\", "/"))
+        if append and key in files:
+            files[key]["cells"].append(number)
+            files[key]["text"] += body
+        else:
+            files[key] = {"path": paths[0], "cells": [number], "text": body}
+    return list(files.values())
 
 
 def _code_cells(text):

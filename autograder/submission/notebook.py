@@ -46,6 +46,15 @@ class InspectionNote(BaseModel):
     setter: dict | None = None  # for needs_unrun_global: {"cell": n, "text": ...}
 
 
+class WrittenFile(BaseModel):
+    """What a notebook's `%%writefile PATH` cells leave in PATH once it ran (`-a` appends)."""
+    model_config = ConfigDict(frozen=True)
+
+    path: str  # as the cell names it: student text
+    cells: list[int]  # the cells that wrote it, in order
+    text: str
+
+
 class FileFacts(BaseModel):
     """What inspection read of one file of the upload (or the template)."""
     model_config = ConfigDict(frozen=True)
@@ -55,6 +64,7 @@ class FileFacts(BaseModel):
     names: list[str] = []  # top-level functions and classes
     cells: list[CellPlan] = []
     notes: list[InspectionNote] = []
+    written: list[WrittenFile] = []
 
 
 class ModulePart(BaseModel):

@@ -7,7 +7,8 @@ comes, in order of preference, from:
 2. a file of that name once a browser's download suffix (`conv1D (1).py`) and case are ignored;
 3. the same name in the other form: a notebook for a .py, a .py export of a notebook;
    (when a file is not found so, the zips the upload holds are opened, and 1 to 3 look in them;)
-4. notebook cells pasted from it (`#@title Optim.py`);
+4. what a notebook's `%%writefile deeplearning/optim.py` cells write to it, else notebook cells
+   pasted from it (`#@title Optim.py`);
 5. the one .py or notebook of the upload that defines what the template's version defines;
 6. else the untouched template: a missing file costs only the cases that use it.
 A file of that name that is the handout's own, unchanged, comes last, after step 5: a Colab
@@ -32,7 +33,7 @@ from pydantic import BaseModel, ConfigDict
 from ..files import copy_tree, regular_files
 from ..results.markdown import code_span
 from .archive import SubmissionError, extract_zip, open_inner_zips
-from .notebook import FileFacts, ModulePart, NotebookMode, describe, module_source, title_cells
+from .notebook import FileFacts, ModulePart, NotebookMode, WrittenFile, describe, module_source, title_cells
 
 # (root, paths relative to it, mode) -> what each file defines; never raises for a file's content.
 Inspector = Callable[[Path, list[str], NotebookMode], dict[str, FileFacts]]
@@ -56,6 +57,7 @@ class _Choice(BaseModel):
 
     path: PurePosixPath | None = None  # in the upload
     parts: list[ModulePart] = []  # composed module (a notebook, cells, a script)
+    text: str | None = None  # the file as a notebook's %%writefile cells write it
     note: str = ""
 
 
@@ -121,6 +123,8 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
                 notes += [describe(choice.path.as_posix(), n) for n in facts[f"upload/{choice.path.as_posix()}"].notes]
             template = _template_part(wanted, template_dir, facts)
             module.write_text(module_source(([template] if template else []) + _with_cells(choice, facts)))
+        elif choice.text is not None:
+            module.write_text(choice.text, encoding="utf-8")
         else:
             shutil.copyfile(dest / "upload" / choice.path, module)
     if found:
@@ -201,12 +205,19 @@ def _read(files: list[str], template_dir: Path, dest: Path, candidates: list[Pur
 
 def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosixPath],
                 facts: dict[str, FileFacts], unchanged: str = "") -> _Choice | None:
-    """Pasted cells titled with the file's name, else the one file defining most of what the
-    template's version defines: one not graded as another file yet, else any (a notebook holding
-    every module, pasted untitled). `unchanged`: the note that the file of that name is the
-    handout's, if it is."""
+    """What a notebook's %%writefile cells write to the file, else pasted cells titled with its
+    name, else the one file defining most of what the template's version defines: one not graded
+    as another file yet, else any (a notebook holding every module, pasted untitled).
+    `unchanged`: the note that the file of that name is the handout's, if it is."""
     name = PurePosixPath(wanted).name
     why = f"{unchanged}: " if unchanged else ""
+    if written := _written(wanted, candidates, facts):
+        notebook, file = written
+        numbers = ", ".join(str(n) for n in file.cells)
+        return _Choice(path=notebook, text=file.text,
+                       note=f"{why or f'no file is named {code_span(name)}: '}grading what cell {numbers} of "
+                            f"{code_span(notebook.as_posix())} writes to {code_span(file.path)} (`%%writefile`) as "
+                            f"{code_span(wanted)}")
     for candidate in candidates:
         f = facts.get(f"upload/{candidate.as_posix()}")
         if f is not None and f.kind == "ipynb" and (cells := title_cells(f, name)):  # one notebook, several files
@@ -231,6 +242,27 @@ def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosi
     why = why or f"no file is named {code_span(name)}: "
     return _Choice(path=chosen, parts=[ModulePart(origin=chosen.as_posix())] if composed else [],
                    note=f"{why}grading {code_span(chosen.as_posix())}, which defines {what}, as {code_span(wanted)}")
+
+
+def _written(wanted: str, candidates: list[PurePosixPath],
+             facts: dict[str, FileFacts]) -> tuple[PurePosixPath, WrittenFile] | None:
+    """The notebook and its %%writefile file that is `wanted` (a .py): one whose path ends like the
+    spec's (deeplearning/optim.py), else one of that name; of several, the one written last."""
+    want = PurePosixPath(wanted)
+    if want.suffix != ".py":
+        return None
+    tail = [part.lower() for part in want.parts]
+    best = None
+    for candidate in candidates:
+        f = facts.get(f"upload/{candidate.as_posix()}")
+        for file in f.written if f is not None else []:
+            path = PurePosixPath(file.path.replace("\\", "/"))
+            if _normal(path.name) != _normal(want.name):
+                continue
+            rank = (0 if [part.lower() for part in path.parts[-len(tail):]] == tail else 1, -file.cells[-1])
+            if best is None or rank < best[0]:
+                best = (rank, candidate, file)
+    return best[1:] if best is not None else None
 
 
 def _same_text(path: Path, template: Path) -> bool:

@@ -178,6 +178,31 @@ def test_the_handouts_unchanged_files_beside_a_notebook_holding_the_work_get_ful
     assert {c.outcome for c in untouched.cases} == {"not_implemented"}
 
 
+def test_a_colab_notebook_that_writes_the_modules_with_writefile_cells_gets_full_marks(tmp_path):
+    """Colab students edit the modules from the notebook: `%%writefile` cells, on Drive or in the
+    runtime's folder, one module in two cells (`-a`), the notebook uploaded alone."""
+    drive = "/content/drive/MyDrive/cs182/hw02/code"
+    optim = CODE["deeplearning/optim.py"]
+    half = optim.index("\ndef adam")
+    cells = [COURSE_CELLS[0],
+             f"%%writefile {drive}/deeplearning/optim.py\n{optim[:half]}",
+             f"%%writefile -a {drive}/deeplearning/optim.py\n{optim[half:]}",
+             f"%%writefile 'deeplearning/classifiers/fc_net.py'\n{CODE['deeplearning/classifiers/fc_net.py']}",
+             f"\n%%file deeplearning/solver.py\n{CODE['deeplearning/solver.py']}",
+             *COURSE_CELLS[3:]]
+    (tmp_path / "up").mkdir()
+    (tmp_path / "up/hw2_optimizer_init.ipynb").write_text(notebook(*cells))
+    report = grade(A, tmp_path / "up")
+    assert report.score == report.max_score > 0, [(c.id, c.message) for c in report.cases if c.outcome != "passed"]
+    assert report.notes == [
+        f"no file is named `optim.py`: grading what cell 3, 4 of `hw2_optimizer_init.ipynb` writes to "
+        f"`{drive}/deeplearning/optim.py` (`%%writefile`) as `deeplearning/optim.py`",
+        "no file is named `fc_net.py`: grading what cell 5 of `hw2_optimizer_init.ipynb` writes to "
+        "`deeplearning/classifiers/fc_net.py` (`%%writefile`) as `deeplearning/classifiers/fc_net.py`",
+        "no file is named `solver.py`: grading what cell 6 of `hw2_optimizer_init.ipynb` writes to "
+        "`deeplearning/solver.py` (`%%writefile`) as `deeplearning/solver.py`"]
+
+
 def test_only_the_notebook_gets_what_it_defines(tmp_path):
     """The packaging zip's notebook alone: the modules lived on Drive, so nothing is graded but
     the template, and that is said once, not once per case."""

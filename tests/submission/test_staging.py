@@ -121,6 +121,38 @@ def test_cells_pasted_from_each_module_grade_as_that_module(tmp_path):
     assert (s.root / "deeplearning/solver.py").read_text() == "class Solver:\n    pass\n"
 
 
+def test_what_writefile_cells_write_is_the_file_and_the_last_write_wins(tmp_path):
+    template = upload(tmp_path, {"deeplearning/optim.py": "def sgd(w, dw):\n    raise NotImplementedError\n"},
+                      name="template")
+    up = upload(tmp_path, {"hw2.ipynb": notebook(
+        "%%writefile deeplearning/optim.py\ndef sgd(w, dw):\n    return None\n",
+        "%%writefile notes.py\nX = 1\n",  # another file
+        "%%writefile {folder}/optim.py\nX = 2\n",  # expanded by IPython: unknowable
+        "%%writefile C:\\hw2\\deeplearning\\optim.py\nimport math\n",
+        "%%writefile --append C:\\hw2\\deeplearning\\optim.py\n\ndef sgd(w, dw):\n    return w - 0.1 * dw\n",
+        "for i in range(10**9):\n    pass",
+    )})
+    s = staged(tmp_path, ["deeplearning/optim.py"], up, template)
+    assert s.found == {"deeplearning/optim.py": "hw2.ipynb"}
+    assert (s.root / "deeplearning/optim.py").read_text() == "import math\n\ndef sgd(w, dw):\n    return w - 0.1 * dw\n"
+    assert s.notes == ["no file is named `optim.py`: grading what cell 5, 6 of `hw2.ipynb` writes to "
+                       "`C:\\hw2\\deeplearning\\optim.py` (`%%writefile`) as `deeplearning/optim.py`"]
+
+
+def test_a_file_of_that_name_wins_over_writefile_cells_unless_it_is_the_handouts(tmp_path):
+    handout = "def sgd(w, dw):\n    raise NotImplementedError\n"
+    template = upload(tmp_path, {"deeplearning/optim.py": handout}, name="template")
+    cells = notebook("%%writefile deeplearning/optim.py\ndef sgd(w, dw):\n    return 'cell'\n")
+    edited = staged(tmp_path, ["deeplearning/optim.py"], upload(tmp_path, {
+        "hw2.ipynb": cells, "deeplearning/optim.py": "def sgd(w, dw):\n    return 'file'\n"}, name="edited"), template)
+    assert imported(edited, "deeplearning/optim.py")["sgd"](1, 1) == "file"
+    untouched = staged(tmp_path, ["deeplearning/optim.py"], upload(tmp_path, {
+        "hw2.ipynb": cells, "deeplearning/optim.py": handout}, name="untouched"), template, dest="dest2")
+    assert imported(untouched, "deeplearning/optim.py")["sgd"](1, 1) == "cell"
+    assert untouched.notes == ["`deeplearning/optim.py` is the handout's, unchanged: grading what cell 2 of `hw2.ipynb` "
+                               "writes to `deeplearning/optim.py` (`%%writefile`) as `deeplearning/optim.py`"]
+
+
 def test_a_notebook_graded_file_may_come_as_its_py_export(tmp_path):
     template = upload(tmp_path, {"hw.ipynb": notebook("def f(x):\n    raise NotImplementedError")}, name="template")
     up = upload(tmp_path, {"hw.py": "import math\n%matplotlib inline\n\ndef f(x):\n    return math.sqrt(x)\n\n"

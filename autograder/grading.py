@@ -20,16 +20,17 @@ from pydantic import BaseModel, ConfigDict
 from .expected import KnownMistake, expected_outputs, known_mistakes
 from .judging.checks import load_checks
 from .judging.judge import case_result, judge
+from .results.markdown import code, code_span
 from .results.report import CaseResult, GradeReport
 from .sandbox.inspection_run import confined_inspector
 from .sandbox.plan import Limits, cpu_budget
-from .sandbox.runner import Budget, CallRequest, prepare_workspace, run_calls
+from .sandbox.runner import Budget, CallOutcome, CallRequest, prepare_workspace, run_calls
 from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
 from .spec.cases import Case, generate_inputs, select_cases
 from .spec.loader import SpecError
-from .submission.staging import SubmissionError, module_name, stage
+from .submission.staging import StagedSubmission, SubmissionError, module_name, stage
 
 # What the reader of the student's files may use: plenty for any notebook a course hands out, and
 # under Gradescope's 768 MB, so that a cell too large to parse fails with MemoryError (that cell is
@@ -121,17 +122,26 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
             return report("submission_error", staged.nothing_found,
                           [case_result(c, "error", "not run: nothing in the submission could be graded (see above)")
                            for c in cases], staged.notes)
-        notes = staged.notes
-        workspace = prepare_workspace(base, staged.root, assignment.harness_path, uid,
-                                      [(module_name(f), f) for f in spec.files])
         run_order = sorted(cases, key=_run_position)
         requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
                                 max_extra_memory_mb=c.max_extra_memory_mb) for c in run_order]
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
                         memory_mb=spec.memory_limit_mb)
-        outcomes = {o.id: o for o in run_calls(workspace, requests, limits=limits,
-                                               startup_timeout_s=spec.startup_timeout_s, uid=uid,
-                                               started=started, budget=budget)}
+
+        def run(folder: Path, root: Path, worker: StartedWorker | None) -> dict[str, CallOutcome]:
+            workspace = prepare_workspace(folder, root, assignment.harness_path, uid,
+                                          [(module_name(f), f) for f in spec.files])
+            return {o.id: o for o in run_calls(workspace, requests, limits=limits, startup_timeout_s=spec.startup_timeout_s,
+                                               uid=uid, started=worker, budget=budget)}
+
+        outcomes = run(base, staged.root, started)
+        if spec.notebook.mode == "definitions" and (failed := _import_failures(staged, outcomes, spec.startup_timeout_s)):
+            # Once, and only for what failed: the definitions of a file are what its cases grade.
+            again = base / "definitions"
+            staged = stage(spec.files, assignment.template_dir, Path(upload), again, uid, spec.notebook.mode, inspect,
+                           read_as_notebook={f: f"{why}, so it was read as a notebook is" for f, why in failed.items()})
+            outcomes = run(again, staged.root, None)
+        notes = staged.notes
 
     results = [judge(c, outcomes[c.id], plan.expected[c.id], inputs[c.id], plan.checks, spec.memory_limit_mb,
                      plan.mistakes.get(c.id, [])) for c in cases]
@@ -142,6 +152,25 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
                                       "autograder, not in your code; they count as full points for now. The course "
                                       "staff can see what went wrong.", results, notes)
     return report("completed", results=results, notes=notes)
+
+
+_SYNTAX_ERRORS = frozenset({"SyntaxError", "IndentationError", "TabError"})  # read as a notebook, nothing is left
+
+
+def _import_failures(staged: StagedSubmission, outcomes: dict[str, CallOutcome], startup_timeout_s: float) -> dict[str, str]:
+    """The graded .py files staged as they are whose import raised or took too long (a driver
+    left outside `if __name__ == "__main__":`, a test that fails at the bottom), with why, in
+    Markdown: their functions may still be right."""
+    failed = {}
+    for outcome in outcomes.values():
+        err = outcome.error
+        if outcome.status == "startup_timeout":
+            for f in staged.copied:
+                failed.setdefault(f, f"importing {code_span(f)} took longer than {startup_timeout_s:g} s")
+        elif err is not None and err.module in staged.copied and err.type not in _SYNTAX_ERRORS:
+            failed.setdefault(err.module, f"{code_span(err.module)} could not be imported "
+                                          f"({code(f'{err.type}: {err.message}')})")
+    return failed
 
 
 def _run_position(case: Case) -> tuple[bool, bool]:

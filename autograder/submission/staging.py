@@ -12,7 +12,9 @@ comes, in order of preference, from:
 5. the one .py or notebook of the upload that defines what the template's version defines;
 6. else the untouched template: a missing file costs only the cases that use it.
 A file of that name that is the handout's own, unchanged, comes last, after step 5: a Colab
-student's work may be in notebook cells beside it.
+student's work may be in notebook cells beside it. A .py that could not be imported as it is (a
+driver left outside `if __name__ == "__main__":` that fails or never ends) is staged again,
+read as a notebook (`read_as_notebook`).
 A notebook (or cells, or a .py standing for a notebook) is composed into a module by
 `notebook.py`, after the template's own code, so what it does not define keeps the template's.
 Reading contents (steps 3 to 5) is parsing untrusted input, which `stage` leaves to the given
@@ -48,6 +50,7 @@ class StagedSubmission(BaseModel):
     root: Path
     found: dict[str, str]  # spec path -> what in the upload it came from
     missing: list[str]  # spec paths graded as the untouched template
+    copied: list[str] = []  # spec paths staged as the student's .py itself, not composed
     notes: list[str]  # Markdown for the student
     nothing_found: str = ""  # when `found` is empty: the one message that says what the upload held
 
@@ -76,8 +79,12 @@ def unpack(upload: Path, dest: Path) -> list[PurePosixPath]:
 
 
 def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: int | None,
-          notebook_mode: NotebookMode, inspect: Inspector) -> StagedSubmission:
-    """Writes the modules of `files` and the template's support files into `dest`/work."""
+          notebook_mode: NotebookMode, inspect: Inspector,
+          read_as_notebook: dict[str, str] | None = None) -> StagedSubmission:
+    """Writes the modules of `files` and the template's support files into `dest`/work.
+    `read_as_notebook`: graded files whose .py is composed from its definitions, as a notebook
+    is, instead of being copied, each with why (Markdown, the start of its note)."""
+    read_as_notebook = read_as_notebook or {}
     candidates = unpack(upload, dest / "upload")
     work = dest / "work"
     copy_tree(template_dir, work, skip=files)
@@ -93,16 +100,20 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     unchanged_paths = {u.path for u in untouched.values()}
     elsewhere = [c for c in candidates if c not in unchanged_paths]
     choices = {wanted: choice or _by_name(wanted, elsewhere) for wanted, choice in choices.items()}
-    facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect)
+    facts = _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect, set(read_as_notebook))
     for wanted, choice in choices.items():
         if choice is not None and choice.parts and _unreadable(choice.path, facts, notes):
             choices[wanted] = None
     used = {c.path for c in choices.values() if c is not None}
-    found, missing, described = {}, [], set()
+    found, copied, missing, described = {}, [], [], set()
     for wanted in files:
         unchanged = "" if wanted not in untouched else \
             f"{code_span(untouched[wanted].path.as_posix())} is the handout's, unchanged"
         choice = choices[wanted] or _by_content(wanted, elsewhere, used, facts, unchanged) or untouched.get(wanted)
+        if wanted in read_as_notebook and choice is not None and not choice.parts and choice.text is None \
+                and f"upload/{choice.path.as_posix()}" in facts:
+            choice = _Choice(path=choice.path, parts=[ModulePart(origin=choice.path.as_posix())],
+                             note=read_as_notebook[wanted])
         module = work / _module_file(wanted)
         module.parent.mkdir(parents=True, exist_ok=True)
         if choice is None:
@@ -127,12 +138,13 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
             module.write_text(choice.text, encoding="utf-8")
         else:
             shutil.copyfile(dest / "upload" / choice.path, module)
+            copied.append(wanted)
     if found:
         notes += [f"{code_span(w)} is not in your submission: its cases are graded as the untouched template"
                   for w in missing]
     if uid is not None:
         _chown_tree(work, uid)
-    return StagedSubmission(root=work, found=found, missing=missing, notes=notes,
+    return StagedSubmission(root=work, found=found, copied=copied, missing=missing, notes=notes,
                             nothing_found="" if found else _nothing_found(files, candidates))
 
 
@@ -187,10 +199,12 @@ def _by_name(wanted: str, candidates: list[PurePosixPath]) -> _Choice | None:
 # --- by content ------------------------------------------------------------------------------
 
 def _read(files: list[str], template_dir: Path, dest: Path, candidates: list[PurePosixPath],
-          choices: dict[str, _Choice | None], mode: NotebookMode, inspect: Inspector) -> dict[str, FileFacts]:
-    """What inspection needs to read: the notebooks chosen by name, every code file of the upload
-    when some graded file was not found by name, and the template's notebooks."""
-    paths = {f"upload/{c.path.as_posix()}" for c in choices.values() if c and c.parts}
+          choices: dict[str, _Choice | None], mode: NotebookMode, inspect: Inspector,
+          as_notebooks: set[str]) -> dict[str, FileFacts]:
+    """What inspection needs to read: the notebooks chosen by name (and the files of
+    `as_notebooks`), every code file of the upload when some graded file was not found by name,
+    and the template's notebooks."""
+    paths = {f"upload/{c.path.as_posix()}" for w, c in choices.items() if c and (c.parts or w in as_notebooks)}
     if any(c is None for c in choices.values()):
         paths |= {f"upload/{c.as_posix()}" for c in candidates if c.suffix.lower() in _CODE}
     templates = dest / "template"

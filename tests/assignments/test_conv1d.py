@@ -17,6 +17,12 @@ def by_id(report):
     return {c.id: c for c in report.cases}
 
 
+def quick_startup(assignment, seconds):
+    """The assignment with a short limit on importing the submission: a test of an import that
+    never ends then takes seconds."""
+    return assignment.model_copy(update={"spec": assignment.spec.model_copy(update={"startup_timeout_s": seconds})})
+
+
 def test_dense_matrix_fails_on_memory_it_asks_for_with_a_clear_message():
     cases = by_id(grade(A, library_folder("conv1d", "dense_circulant")))
     c = cases["matrix_free/forward_memory"]
@@ -97,10 +103,39 @@ def test_a_library_that_is_not_installed_fails_only_what_uses_it(tmp_path):
                for c in transpose)
 
 
-def test_a_missing_module_of_the_submissions_own_still_fails_the_import(tmp_path):
-    (tmp_path / "conv1D.py").write_text("import conv1D.helpers\n" + (A.reference_dir / "conv1D.py").read_text())
-    report = grade(A, tmp_path)  # conv1D is the student's, not a library: no stand-in
-    assert report.score == 0 and all("could not be imported" in c.message for c in report.cases)
+def test_a_missing_module_of_the_submissions_own_fails_only_what_uses_it(tmp_path):
+    """conv1D is the student's, not a library: the worker gives it no stand-in, so the import
+    fails, and the file is read again as a notebook is, where that one import fails alone."""
+    source = (A.reference_dir / "conv1D.py").read_text().replace(
+        "        return np.convolve(", "        conv1D.helpers.check(vector)\n        return np.convolve(")  # A.T @ y
+    (tmp_path / "conv1D.py").write_text("import conv1D.helpers\n" + source)
+    report = grade(A, tmp_path)
+    assert {c.outcome for c in report.cases if c.problem == "forward"} == {"passed"}
+    transpose = [c for c in report.cases if c.problem == "transpose"]
+    assert transpose and all(c.outcome == "error" and "ModuleNotFoundError" in c.message
+                             and "comes from an import in conv1D.py, cell 1 that failed while grading" in c.message
+                             for c in transpose), [c.message for c in transpose]
+    assert report.notes[0].startswith("`conv1D.py` could not be imported (`ModuleNotFoundError: No module named "
+                                      "'conv1D.helpers'; 'conv1D' is not a package`), so it was read as a notebook is")
+
+
+REFERENCE_WITHOUT_MAIN_GUARD = (A.reference_dir / "conv1D.py").read_text().replace('if __name__ == "__main__":\n', "if True:\n")
+
+
+@pytest.mark.parametrize("ending, why", [
+    ("print(undefined_name)\n", "`conv1D.py` could not be imported (`NameError: name 'undefined_name' is not defined`)"),
+    ("raise SystemExit(1)\n", "`conv1D.py` could not be imported (`SystemExit: 1`)"),
+    ("while True:\n    pass\n", "importing `conv1D.py` took longer than 3 s"),
+])
+def test_a_driver_at_the_top_level_that_fails_or_never_ends_costs_nothing(tmp_path, ending, why):
+    """The handout's driver with its `if __name__ == "__main__":` guard taken away, and one more
+    line at the bottom: a test that fails, an exit, a loop left running."""
+    (tmp_path / "conv1D.py").write_text(REFERENCE_WITHOUT_MAIN_GUARD + ending)
+    report = grade(quick_startup(A, 3.0), tmp_path)
+    assert report.score == report.max_score > 0, [(c.id, c.message) for c in report.cases if c.outcome != "passed"]
+    assert report.notes[0] == (f"{why}, so it was read as a notebook is: only its imports, functions, classes and "
+                               "constant assignments run")
+    assert all("could not be imported" not in c.message for c in report.cases)
 
 
 def test_missing_file_is_a_submission_error(tmp_path):

@@ -24,7 +24,7 @@ from .results.markdown import code, code_span
 from .results.report import CaseResult, GradeReport
 from .sandbox.inspection_run import confined_inspector
 from .sandbox.plan import Limits, cpu_budget
-from .sandbox.runner import Budget, CallOutcome, CallRequest, prepare_workspace, run_calls
+from .sandbox.runner import Budget, CallOutcome, CallRequest, ErrorInfo, prepare_workspace, run_calls
 from .sandbox.spawn import StartedWorker
 from .sandbox.uids import grading_uid
 from .spec.assignment import Assignment
@@ -128,14 +128,16 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
                         memory_mb=spec.memory_limit_mb)
 
-        def run(folder: Path, root: Path, worker: StartedWorker | None) -> dict[str, CallOutcome]:
+        def run(folder: Path, root: Path, worker: StartedWorker | None,
+                stop: Callable[[ErrorInfo], bool] | None = None) -> dict[str, CallOutcome]:
             workspace = prepare_workspace(folder, root, assignment.harness_path, uid,
                                           [(module_name(f), f) for f in spec.files])
             return {o.id: o for o in run_calls(workspace, requests, limits=limits, startup_timeout_s=spec.startup_timeout_s,
-                                               uid=uid, started=worker, budget=budget)}
+                                               uid=uid, started=worker, budget=budget, stop_on_failed_import=stop)}
 
-        outcomes = run(base, staged.root, started)
-        if spec.notebook.mode == "definitions" and (failed := _import_failures(staged, outcomes, spec.startup_timeout_s)):
+        retried = _read_again(staged) if spec.notebook.mode == "definitions" else None
+        outcomes = run(base, staged.root, started, retried)
+        if retried is not None and (failed := _import_failures(staged, outcomes, retried, spec.startup_timeout_s)):
             # Once, and only for what failed: the definitions of a file are what its cases grade.
             again = base / "definitions"
             staged = stage(spec.files, assignment.template_dir, Path(upload), again, uid, spec.notebook.mode, inspect,
@@ -157,17 +159,24 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
 _SYNTAX_ERRORS = frozenset({"SyntaxError", "IndentationError", "TabError"})  # read as a notebook, nothing is left
 
 
-def _import_failures(staged: StagedSubmission, outcomes: dict[str, CallOutcome], startup_timeout_s: float) -> dict[str, str]:
-    """The graded .py files staged as they are whose import raised or took too long (a driver
-    left outside `if __name__ == "__main__":`, a test that fails at the bottom), with why, in
-    Markdown: their functions may still be right."""
+def _read_again(staged: StagedSubmission) -> Callable[[ErrorInfo], bool]:
+    """Which failed imports grade the file again, read as a notebook: those of a graded .py staged
+    as it is, but for a syntax error."""
+    return lambda error: error.module in staged.copied and error.type not in _SYNTAX_ERRORS
+
+
+def _import_failures(staged: StagedSubmission, outcomes: dict[str, CallOutcome], read_again: Callable[[ErrorInfo], bool],
+                     startup_timeout_s: float) -> dict[str, str]:
+    """The graded .py files staged as they are whose import raised (`read_again`) or took too long
+    (a driver left outside `if __name__ == "__main__":`, a test that fails at the bottom), with
+    why, in Markdown: their functions may still be right."""
     failed = {}
     for outcome in outcomes.values():
         err = outcome.error
         if outcome.status == "startup_timeout":
             for f in staged.copied:
                 failed.setdefault(f, f"importing {code_span(f)} took longer than {startup_timeout_s:g} s")
-        elif err is not None and err.module in staged.copied and err.type not in _SYNTAX_ERRORS:
+        elif err is not None and read_again(err):
             failed.setdefault(err.module, f"{code_span(err.module)} could not be imported "
                                           f"({code(f'{err.type}: {err.message}')})")
     return failed

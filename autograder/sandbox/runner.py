@@ -25,6 +25,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -128,9 +129,13 @@ def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None,
 
 def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
               startup_timeout_s: float, uid: int | None, started: StartedWorker | None = None,
-              budget: Budget | None = None) -> list[CallOutcome]:
+              budget: Budget | None = None,
+              stop_on_failed_import: Callable[[ErrorInfo], bool] | None = None) -> list[CallOutcome]:
     """Answers every request, in order; never raises for anything the student code does.
-    `started`: a worker started earlier (`spawn.start`) to serve the first calls."""
+    `started`: a worker started earlier (`spawn.start`) to serve the first calls.
+    `stop_on_failed_import`: which failed imports of a graded module end the run before any call
+    is sent (every request then gets that error): the caller grades the file another way, and a
+    later run must not meet student code that has seen any case's inputs."""
     cleanup.become_subreaper()
     cleanup.protect_grader()
     if uid is not None:
@@ -168,6 +173,10 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                     startup = worker.startup(startup_timeout_s)
                     if startup is not None:  # the submission cannot even be imported: no retry helps
                         outcomes += [startup.model_copy(update={"id": r.id}) for r in pending]
+                        break
+                    if stop_on_failed_import is not None and \
+                            (stop := next(filter(stop_on_failed_import, worker.import_errors), None)) is not None:
+                        outcomes += [CallOutcome(id=r.id, status="raised", error=stop) for r in pending]
                         break
                     while pending and (pending[0].max_extra_memory_mb is not None) == single:
                         outcomes.append(worker.call(pending.pop(0)))
@@ -241,6 +250,7 @@ class _Worker:
         _LIVE_WORKERS.add(self.proc.pid)
         self._spared = (procfs.children_of(os.getpid()) - {self.proc.pid}) | _LIVE_WORKERS
         self._memory = MemoryProbe(self.proc.pid)
+        self.import_errors: list[ErrorInfo] = []  # the graded modules that failed to import, as startup said
 
     def startup(self, timeout_s: float) -> CallOutcome | None:
         timeout_s, clipped = self._clip(timeout_s)
@@ -264,6 +274,9 @@ class _Worker:
         if not message.get("ok"):
             self.alive = False
             return CallOutcome(id="", status="startup_failed", error=_error_info(message.get("error")))
+        failed = message.get("unimportable")
+        self.import_errors = [_error_info({**error, "module": file}) for file, error in list(failed.items())[:100]
+                              if isinstance(error, dict)] if isinstance(failed, dict) else []
         return None
 
     def call(self, request: CallRequest) -> CallOutcome:

@@ -26,12 +26,13 @@ MARKER = "autograder-runner-test-leftover"
 
 def run(tmp_path: Path, harness_code: str, calls: list[tuple[str, dict, float]], memory_mb: int = 512,
         laptop: bool = False, measured: tuple[str, ...] = (), started: spawn.StartedWorker | None = None,
-        modules: dict[str, str] | None = None):
+        modules: dict[str, str] | None = None, stop_on_failed_import=None):
     """`laptop`: the path taken when not root (no sandbox uid), whoever runs the tests;
     `measured`: the calls whose extra memory is measured; `started`: a worker started earlier;
     `modules`: graded modules (file name -> source) beside the harness."""
     with outside_tmp_path() as base:
-        return _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, started, modules)
+        return _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, started, modules,
+                    stop_on_failed_import)
 
 
 @contextlib.contextmanager
@@ -45,7 +46,7 @@ def outside_tmp_path():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, started, modules):
+def _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, started, modules, stop_on_failed_import):
     (base / "work").mkdir(parents=True)
     for name, source in (modules or {}).items():
         (base / "work" / name).write_text(source)
@@ -59,7 +60,7 @@ def _run(base, tmp_path, harness_code, calls, memory_mb, laptop, measured, start
         requests = [CallRequest(id=f"c{i}", call=name, args=args, timeout_s=t, max_extra_memory_mb=16 if name in measured else None)
                     for i, (name, args, t) in enumerate(calls)]
         return run_calls(ws, requests, limits=Limits(cpu_seconds=60, memory_mb=memory_mb), startup_timeout_s=30,
-                         uid=uid, started=started)
+                         uid=uid, started=started, stop_on_failed_import=stop_on_failed_import)
 
 
 @pytest.fixture
@@ -359,6 +360,19 @@ def test_a_graded_module_that_fails_to_import_fails_only_the_calls_that_use_it(t
     error = out[1].error
     assert (error.type, error.module) == ("SyntaxError", "bad.py")
     assert error.message == "invalid syntax (bad.py, line 1)"
+
+
+def test_a_failed_import_the_caller_will_grade_otherwise_ends_the_run_before_any_call(tmp_path):
+    """Student code that ran at import must not see a case's inputs when the file is graded again."""
+    harness = "import good\nimport bad\ndef uses_good(x):\n    print('got', x)\n    return good.value()\n"
+    modules = {"good.py": "def value():\n    return 42\n", "bad.py": "raise KeyError('at the bottom')\n"}
+    calls = [("uses_good", {"x": 1}, 5), ("uses_good", {"x": 2}, 5)]
+    kept = run(tmp_path, harness, calls, modules=modules, stop_on_failed_import=lambda e: e.module == "good.py")
+    assert [(o.status, o.output) for o in kept] == [("returned", "got 1\n"), ("returned", "got 2\n")]
+    stopped = run(tmp_path, harness, calls, modules=modules, stop_on_failed_import=lambda e: e.module == "bad.py")
+    assert [(o.status, o.output, o.error.type, o.error.module) for o in stopped] == \
+        [("raised", "", "KeyError", "bad.py")] * 2
+    assert stopped[0].error.message == "'at the bottom'" and 'File "bad.py", line 1' in stopped[0].error.traceback
 
 
 def test_what_a_call_draws_comes_back_as_data(tmp_path):

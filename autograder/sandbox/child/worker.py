@@ -284,7 +284,7 @@ def _serve(reply_fd, confine, wire):
     except BaseException as exc:
         send({"kind": "startup", "ok": False, "error": _error(exc, root)})
         return
-    send({"kind": "startup", "ok": True, "unimportable": sorted(unimportable)})
+    send({"kind": "startup", "ok": True, "unimportable": unimportable})
 
     for line in requests:
         request = wire.loads(line)

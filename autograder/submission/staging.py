@@ -15,6 +15,9 @@ A file of that name that is the handout's own, unchanged, comes last, after step
 student's work may be in notebook cells beside it. A .py that could not be imported as it is (a
 driver left outside `if __name__ == "__main__":` that fails or never ends) is staged again,
 read as a notebook (`read_as_notebook`).
+The .py files beside a chosen file in the upload come along, into the graded file's folder, as
+modules it may import (`from helpers import pad`), unless the handout, Python or an installed
+library has a module of that name.
 A notebook (or cells, or a .py standing for a notebook) is composed into a module by
 `notebook.py`, after the template's own code, so what it does not define keeps the template's.
 Reading contents (steps 3 to 5) is parsing untrusted input, which `stage` leaves to the given
@@ -24,9 +27,11 @@ Reading contents (steps 3 to 5) is parsing untrusted input, which `stage` leaves
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -42,6 +47,7 @@ Inspector = Callable[[Path, list[str], NotebookMode], dict[str, FileFacts]]
 _CODE = (".py", ".ipynb")
 _DOWNLOAD_SUFFIX = re.compile(r"\s*[(\[]\d+[)\]]$")  # "conv1D (1)", "conv1D(2)", "conv1D [3]"
 _LISTED = 12  # files named in the message for an upload that holds nothing gradable
+_MAX_HELPERS = 20  # .py files beside a graded file staged as the student's own modules
 
 
 class StagedSubmission(BaseModel):
@@ -139,6 +145,7 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
         else:
             shutil.copyfile(dest / "upload" / choice.path, module)
             copied.append(wanted)
+    _stage_helpers(dest / "upload", candidates, work, {w: PurePosixPath(f) for w, f in found.items()})
     if found:
         notes += [f"{code_span(w)} is not in your submission: its cases are graded as the untouched template"
                   for w in missing]
@@ -146,6 +153,31 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
         _chown_tree(work, uid)
     return StagedSubmission(root=work, found=found, copied=copied, missing=missing, notes=notes,
                             nothing_found="" if found else _nothing_found(files, candidates))
+
+
+def _stage_helpers(upload: Path, candidates: list[PurePosixPath], work: Path, found: dict[str, PurePosixPath]) -> None:
+    """Copies the .py files beside each chosen file into its graded file's folder: the student's
+    own modules, which their code may import. A name the handout's files, Python or an installed
+    library already has is left alone: a student's `utils.py` must not replace the handout's."""
+    chosen = set(found.values())
+    copied = 0
+    for wanted, source in sorted(found.items()):
+        for helper in (c for c in candidates if c.parent == source.parent and c.suffix == ".py" and c not in chosen):
+            target = work / PurePosixPath(wanted).parent / helper.name
+            if copied >= _MAX_HELPERS or target.exists() or not helper.stem.isidentifier() or _taken(helper.stem):
+                continue
+            shutil.copyfile(upload / helper, target)
+            copied += 1
+
+
+def _taken(name: str) -> bool:
+    """Whether importing `name` finds Python's or an installed library's module (not ours)."""
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return True
 
 
 def _open_inner_zips(root: Path, candidates: list[PurePosixPath], notes: list[str]) -> list[PurePosixPath]:

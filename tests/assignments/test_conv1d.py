@@ -119,6 +119,17 @@ def test_a_missing_module_of_the_submissions_own_fails_only_what_uses_it(tmp_pat
                                       "'conv1D.helpers'; 'conv1D' is not a package`), so it was read as a notebook is")
 
 
+def test_a_module_of_the_students_own_beside_the_file_is_importable(tmp_path):
+    source = (A.reference_dir / "conv1D.py").read_text().replace("np.correlate(", "sliding.correlate(")
+    (tmp_path / "hw1").mkdir()
+    (tmp_path / "hw1/conv1D.py").write_text("import sliding\n" + source)
+    (tmp_path / "hw1/sliding.py").write_text("import numpy as np\n\ndef correlate(x, k, mode):\n"
+                                             "    return np.correlate(x, k, mode=mode)\n")
+    report = grade(A, tmp_path)
+    assert report.score == report.max_score > 0, [(c.id, c.message) for c in report.cases if c.outcome != "passed"]
+    assert not any("could not be imported" in n for n in report.notes)
+
+
 REFERENCE_WITHOUT_MAIN_GUARD = (A.reference_dir / "conv1D.py").read_text().replace('if __name__ == "__main__":\n', "if True:\n")
 
 

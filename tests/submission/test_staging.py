@@ -153,6 +153,24 @@ def test_a_file_of_that_name_wins_over_writefile_cells_unless_it_is_the_handouts
                                "writes to `deeplearning/optim.py` (`%%writefile`) as `deeplearning/optim.py`"]
 
 
+def test_the_students_own_modules_beside_the_file_come_along_but_replace_nothing(tmp_path):
+    template = upload(tmp_path, {"deeplearning/optim.py": "def sgd(w, dw):\n    raise NotImplementedError\n",
+                                 "deeplearning/layers.py": "HANDOUT = True\n"}, name="template")
+    up = upload(tmp_path, {
+        "hw2/deeplearning/optim.py": "from deeplearning.my_helpers import step\n\ndef sgd(w, dw):\n    return step(w, dw)\n",
+        "hw2/deeplearning/my_helpers.py": "def step(w, dw):\n    return w - 0.1 * dw\n",
+        "hw2/deeplearning/layers.py": "HANDOUT = False\n",  # the handout's support file stays the handout's
+        "hw2/deeplearning/json.py": "raise RuntimeError('shadows the standard library')\n",
+        "hw2/deeplearning/numpy.py": "raise RuntimeError('shadows an installed library')\n",
+        "hw2/elsewhere.py": "X = 1\n",  # not beside the graded file
+    })
+    s = staged(tmp_path, ["deeplearning/optim.py"], up, template)
+    assert sorted(p.relative_to(s.root).as_posix() for p in s.root.rglob("*.py")) == [
+        "deeplearning/layers.py", "deeplearning/my_helpers.py", "deeplearning/optim.py"]
+    assert (s.root / "deeplearning/layers.py").read_text() == "HANDOUT = True\n"
+    assert s.notes == ["using `hw2/deeplearning/optim.py` as `deeplearning/optim.py`"]
+
+
 def test_a_notebook_graded_file_may_come_as_its_py_export(tmp_path):
     template = upload(tmp_path, {"hw.ipynb": notebook("def f(x):\n    raise NotImplementedError")}, name="template")
     up = upload(tmp_path, {"hw.py": "import math\n%matplotlib inline\n\ndef f(x):\n    return math.sqrt(x)\n\n"

@@ -160,14 +160,14 @@ def _stage_helpers(upload: Path, candidates: list[PurePosixPath], work: Path, fo
     own modules, which their code may import. A name the handout's files, Python or an installed
     library already has is left alone: a student's `utils.py` must not replace the handout's."""
     chosen = set(found.values())
-    copied = 0
+    helpers = 0
     for wanted, source in sorted(found.items()):
         for helper in (c for c in candidates if c.parent == source.parent and c.suffix == ".py" and c not in chosen):
             target = work / PurePosixPath(wanted).parent / helper.name
-            if copied >= _MAX_HELPERS or target.exists() or not helper.stem.isidentifier() or _taken(helper.stem):
+            if helpers >= _MAX_HELPERS or target.exists() or not helper.stem.isidentifier() or _taken(helper.stem):
                 continue
             shutil.copyfile(upload / helper, target)
-            copied += 1
+            helpers += 1
 
 
 def _taken(name: str) -> bool:

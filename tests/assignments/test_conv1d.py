@@ -136,6 +136,8 @@ REFERENCE_WITHOUT_MAIN_GUARD = (A.reference_dir / "conv1D.py").read_text().repla
 @pytest.mark.parametrize("ending, why", [
     ("print(undefined_name)\n", "`conv1D.py` could not be imported (`NameError: name 'undefined_name' is not defined`)"),
     ("raise SystemExit(1)\n", "`conv1D.py` could not be imported (`SystemExit: 1`)"),
+    ("get_ipython().run_line_magic('matplotlib', 'inline')\n",  # Jupyter's export of a notebook, as conv1D.py
+     "`conv1D.py` could not be imported (`NameError: name 'get_ipython' is not defined`)"),
     ("while True:\n    pass\n", "importing `conv1D.py` took longer than 3 s"),
 ])
 def test_a_driver_at_the_top_level_that_fails_or_never_ends_costs_nothing(tmp_path, ending, why):

@@ -9,10 +9,12 @@ Each run regrades everything (`--force`) and includes the command's own start-up
 of 500 pays once: so each run also grades a class of one submission per worker, and the
 difference gives the steady rate (per submission past the start-up), from which a class of 500 is
 extrapolated as the start-up plus the other submissions at the steady rate. The CPU time
-per submission (of the batch and every process under it) does not depend on what else the
-machine is doing; the rates and their ratio do. So each run also measures the machine's own
-ratio: the same pure-Python spin loop in 1 and in 2 processes at once, the best any batch
-could do beside whatever else is running.
+per submission (of the batch and every process under it) depends less on what else the
+machine is doing than the rates and their ratio do, but not nothing: on a shared virtual
+machine the same code measured 1.2 s and 1.7 s per linearized_features submission an hour
+apart. So compare code by runs interleaved with the other code's, and each run also measures
+the machine's own ratio: the same pure-Python spin loop in 1 and in 2 processes at once, the
+best any batch could do beside whatever else is running.
 """
 
 from __future__ import annotations

@@ -77,25 +77,26 @@ def _read_only(values: dict[str, Any]) -> dict[str, Any]:
 
 def grade(assignment: Assignment | GradingPlan, upload: Path, *, visible_only: bool = False,
           started: StartedWorker | None = None, problem: str | None = None,
-          sandbox_user: bool = True) -> GradeReport:
+          sandbox_user: bool = True, lanes_at_once: bool = False) -> GradeReport:
     """`assignment`: the assignment, or the plan `prepare` made of it (then `visible_only` and
     `problem` are the plan's). `started`: a worker started earlier (`spawn.start`) to use first;
     it is discarded if the submission never gets to run. `problem`: grade that problem's cases
     only. `sandbox_user`: as root, run student code as a sandbox uid (Gradescope); False for a
     self-check on the student's own machine (Colab and Docker run as root), where the separate
     process, its limits and the seccomp filter stay but no uid drop is needed, so no folder has to
-    be open to other users."""
+    be open to other users. `lanes_at_once`: run the spec's lanes at once (spare cores) rather
+    than one after another; the verdicts are the same."""
     start = time.monotonic()
     try:
         plan = assignment if isinstance(assignment, GradingPlan) else \
             prepare(assignment, visible_only=visible_only, problem=problem)
-        return _grade(plan, upload, started, sandbox_user, start)
+        return _grade(plan, upload, started, sandbox_user, lanes_at_once, start)
     finally:
         if started is not None:
             started.discard()
 
 
-def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandbox_user: bool,
+def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandbox_user: bool, lanes_at_once: bool,
            start: float) -> GradeReport:
     assignment, cases, inputs = plan.assignment, plan.cases, plan.inputs
     spec = assignment.spec
@@ -122,9 +123,7 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
             return report("submission_error", staged.nothing_found,
                           [case_result(c, "error", "not run: nothing in the submission could be graded (see above)")
                            for c in cases], staged.notes)
-        run_order = sorted(cases, key=_run_position)
-        requests = [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
-                                max_extra_memory_mb=c.max_extra_memory_mb) for c in run_order]
+        requests = _requests(cases, inputs, spec.lanes)
         limits = Limits(cpu_seconds=cpu_budget(spec.startup_timeout_s, [r.timeout_s for r in requests]),
                         memory_mb=spec.memory_limit_mb)
 
@@ -133,7 +132,8 @@ def _grade(plan: GradingPlan, upload: Path, started: StartedWorker | None, sandb
             workspace = prepare_workspace(folder, root, assignment.harness_path, uid,
                                           [(module_name(f), f) for f in spec.files])
             return {o.id: o for o in run_calls(workspace, requests, limits=limits, startup_timeout_s=spec.startup_timeout_s,
-                                               uid=uid, started=worker, budget=budget, stop_on_failed_import=stop)}
+                                               uid=uid, started=worker, budget=budget, stop_on_failed_import=stop,
+                                               lanes_at_once=lanes_at_once)}
 
         retried = _read_again(staged) if spec.notebook.mode == "definitions" else None
         outcomes = run(base, staged.root, started, retried)
@@ -182,10 +182,23 @@ def _import_failures(staged: StagedSubmission, outcomes: dict[str, CallOutcome],
     return failed
 
 
-def _run_position(case: Case) -> tuple[bool, bool]:
-    """Visible cases first: student code sees a hidden case's inputs, and may keep them (in HOME,
-    in memory), but no visible case runs after it to print them. A memory-checked case has a
-    worker of its own; the other cases share one, which serves the visible ones and then the
-    hidden ones. So: visible memory-checked, the others, hidden memory-checked."""
+def _requests(cases: list[Case], inputs: dict[str, dict[str, Any]], lanes: int) -> list[CallRequest]:
+    """The calls in run order, each with its phase and lane. Visible cases first: student code
+    sees a hidden case's inputs, and may keep them (in HOME, in memory), but no visible case runs
+    after it to print them. A memory-checked case has a worker of its own; the others share the
+    `lanes` workers, which serve the visible ones and then, once all of those have ended, the
+    hidden ones. So four phases: visible memory-checked, visible others, hidden others, hidden
+    memory-checked; in the two shared phases the k-th case goes to lane k mod `lanes`."""
+    requests = []
+    for phase in range(4):
+        chosen = [c for c in cases if _phase(c) == phase]
+        requests += [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
+                                 max_extra_memory_mb=c.max_extra_memory_mb, phase=phase,
+                                 lane=0 if c.max_extra_memory_mb is not None else k % lanes)
+                     for k, c in enumerate(chosen)]
+    return requests
+
+
+def _phase(case: Case) -> int:
     hidden, alone = case.visibility != "visible", case.max_extra_memory_mb is not None
-    return hidden, alone == hidden
+    return 2 * hidden + (alone == hidden)

@@ -93,7 +93,8 @@ def floor_section(runs: int) -> list[str]:
 
 def delivery_section(runs: int) -> list[str]:
     """Our Gradescope zip and Otter's for the same cases; peak memory of run_autograder in the
-    simulated image (grader and every student process, each at its own peak, summed)."""
+    simulated image (grader and every student process: summed RSS, and summed PSS at one time,
+    which counts each page once as the container's limit does)."""
     import delivery
     from memory import peak_tree_memory_mb
 
@@ -104,7 +105,7 @@ def delivery_section(runs: int) -> list[str]:
     os.environ["AUTOGRADER_TORCH_INDEX"] = ""  # only this machine's package indexes are reachable
     sandbox_uids = tuple(range(DEFAULT_SANDBOX_UID, DEFAULT_SANDBOX_UID + MAX_SLOTS + 1))
     rows = ["| assignment | our zip | our setup.sh (new venv / re-run) | our run_autograder | peak memory "
-            "(sum of per-process peaks / largest simultaneous) | Otter zip | Otter setup.sh (pip part only) "
+            "(RSS: sum of per-process peaks / largest simultaneous; PSS: largest simultaneous) | Otter zip | Otter setup.sh (pip part only) "
             "| Otter run_autograder | time ratio (ours / Otter) |", "|---|---|---|---|---|---|---|---|---|"]
     for name in list_assignments():
         a = load_assignment(name)
@@ -116,15 +117,17 @@ def delivery_section(runs: int) -> list[str]:
             env = {"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root), "AUTOGRADER_TORCH_INDEX": ""}
             peaks = [peak_tree_memory_mb([str(root / "run_autograder")], extra_uids=sandbox_uids, cwd=root, env=env)
                      for _ in range(runs)]
-            summed, simultaneous = max(p[0] for p in peaks), max(p[1] for p in peaks)
+            summed, simultaneous, pss = (max(p[i] for p in peaks) for i in range(3))
             t = delivery.otter(a, work)
         rows.append(f"| {name} | {o['zip_kib']:.0f} KiB | {o['setup_cold']:.1f} s / {o['setup_warm']:.2f} s | "
-                    f"{o['run']:.2f} s ({o['score']:g} pts) | {summed:.0f} MB / {simultaneous:.0f} MB | "
+                    f"{o['run']:.2f} s ({o['score']:g} pts) | {summed:.0f} MB / {simultaneous:.0f} MB; {pss:.0f} MB | "
                     f"{t['zip_kib']:.0f} KiB | {t['setup_pip_only']:.1f} s | {t['run']:.2f} s ({t['score']:g} pts) | "
                     f"{o['run'] / t['run']:.2f}x |")
     rows += ["", "Otter's real setup.sh downloads Miniforge and solves a conda-forge environment, which this "
                  "machine cannot reach; its column times only the pip part of that environment, a lower bound. "
-                 "Peak memory is the worst of the runs."]
+                 "Peak memory is the worst of the runs. Summed RSS counts a page in every process that maps it, and "
+                 "a grading's workers are forked from one fork server and share most of theirs: PSS, which "
+                 "counts each page once as the container's memory limit does, is the figure for the target."]
     return rows
 
 

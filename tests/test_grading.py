@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from support.cli import REPO
 
-from autograder.grading import _run_position, grade, prepare
+from autograder.grading import _requests, grade, prepare
 from autograder.spec.assignment import load_assignment
 from autograder.spec.cases import select_cases
 
@@ -90,16 +90,24 @@ def test_one_worker_serves_every_case_but_the_memory_checked_ones(tmp_path):
     assert max(last[case] for case in visible) < min(first[case] for case in calls if case not in visible)
 
 
-def test_cases_run_visible_alone_then_shared_then_hidden_alone():
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_cases_run_visible_alone_then_shared_then_hidden_alone(lanes):
     cases = select_cases(load_assignment("conv1d"))
     # conv1d's memory-checked cases are both visible: hide one, so that every kind occurs.
     memory_checked = [i for i, c in enumerate(cases) if c.max_extra_memory_mb is not None]
     assert len(memory_checked) == 2 and all(cases[i].visibility == "visible" for i in memory_checked)
     cases[memory_checked[0]] = cases[memory_checked[0]].model_copy(update={"visibility": "hidden"})
-    order = sorted(cases, key=_run_position)
-    kinds = [(c.visibility != "visible", c.max_extra_memory_mb is not None) for c in order]
+    by_id = {c.id: c for c in cases}
+    order = _requests(cases, {c.id: {} for c in cases}, lanes)
+    kinds = [(by_id[r.id].visibility != "visible", r.max_extra_memory_mb is not None) for r in order]
     assert [kind for kind, _ in groupby(kinds)] == [(False, True), (False, False), (True, False), (True, True)]
-    # One worker serves the visible and then the hidden cases that are not memory-checked.
-    assert [c.id for c in order if c.max_extra_memory_mb is None] == \
+    assert [r.phase for r in order] == sorted(r.phase for r in order) and {r.phase for r in order} == {0, 1, 2, 3}
+    assert all(r.lane == 0 for r in order if r.max_extra_memory_mb is not None)
+    # The lanes serve the visible and then the hidden cases that are not memory-checked, in turn.
+    shared = [r for r in order if r.max_extra_memory_mb is None]
+    assert [r.id for r in shared] == \
            [c.id for c in cases if c.max_extra_memory_mb is None and c.visibility == "visible"] + \
            [c.id for c in cases if c.max_extra_memory_mb is None and c.visibility != "visible"]
+    for phase in (1, 2):
+        assert [r.lane for r in shared if r.phase == phase] == [k % lanes for k in range(sum(r.phase == phase
+                                                                                              for r in shared))]

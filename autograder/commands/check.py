@@ -20,14 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # First thing: the worker's interpreter, numpy and the harness's imports (torch) load while the
     # grader imports its own.
-    started = spawn.start_for(args.assignment)
+    started = spawn.HeadStart(args.assignment)
     try:
         return _check(args, started)
     finally:
         started.discard()
 
 
-def _check(args: argparse.Namespace, started: spawn.StartedWorker) -> int:
+def _check(args: argparse.Namespace, started: spawn.HeadStart) -> int:
     from ..grading import grade
     from ..reporters.terminal import format_report
     from ..spec.assignment import load_assignment
@@ -35,8 +35,8 @@ def _check(args: argparse.Namespace, started: spawn.StartedWorker) -> int:
     try:
         # The student's own machine: no uid drop (Colab and Docker run as root, with the interpreter
         # in folders closed to other users); the separate process, its limits and the filter stay.
-        report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started,
-                       sandbox_user=False, problem=args.problem)
+        report = grade(load_assignment(args.assignment), args.submission, visible_only=True, started=started.worker,
+                       sandbox_user=False, problem=args.problem, lanes_at_once=spawn.spare_cores())
     except SpecError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2

@@ -30,15 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true")
 
 
-def run(args: argparse.Namespace, plan: GradingPlan | None = None) -> int:
+def run(args: argparse.Namespace, plan: GradingPlan | None = None, *, lanes_at_once: bool | None = None) -> int:
     """`plan`: the assignment's plan as `plan_for` returns it, for a caller that grades many
-    submissions of it (a grading slot)."""
+    submissions of it (a grading slot). `lanes_at_once`: whether a submission's lanes run at once
+    (default: on a machine with two cores for this process); a slot, one of several that keep
+    the cores busy, runs them in turn."""
     start = time.monotonic()
     # First thing: the worker's interpreter, numpy and the harness's imports (torch) load while the
     # grader imports its own.
-    started = spawn.start_for(args.assignment)
+    started = spawn.HeadStart(args.assignment)
     try:
-        return _grade(args, started, start, plan)
+        return _grade(args, started, start, plan, spawn.spare_cores() if lanes_at_once is None else lanes_at_once)
     finally:
         started.discard()
 
@@ -54,7 +56,8 @@ def plan_for(name: str) -> GradingPlan:
     return prepare(assignment)
 
 
-def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float, plan: GradingPlan | None) -> int:
+def _grade(args: argparse.Namespace, started: spawn.HeadStart, start: float, plan: GradingPlan | None,
+           lanes_at_once: bool) -> int:
     from ..files import write_atomic
     from ..grading import grade
     from ..reporters.gradescope import failure_results, to_gradescope, total_points
@@ -62,7 +65,8 @@ def _grade(args: argparse.Namespace, started: spawn.StartedWorker, start: float,
     from ..results.markdown import code_block, visible
     try:
         points = args.total_points if args.metadata is None else total_points(args.metadata)
-        report = grade(plan or plan_for(args.assignment), args.submission, started=started)
+        report = grade(plan or plan_for(args.assignment), args.submission, started=started.worker,
+                       lanes_at_once=lanes_at_once)
         write_atomic(args.results, to_gradescope(report, points))
     except BaseException as exc:  # whatever went wrong, Gradescope gets a valid results.json
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -54,11 +54,13 @@ def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int], *, groupe
     Then a sweep for what neither reached (no seccomp on this machine, not root) and for orphans
     reparented to us (we are a subreaper), dead or alive: the worker's descendants, our children
     less `spared` (our children from before the worker started, other workers running beside
-    it), and every process of the sandbox uid. It loops because a fork bomb can create
-    processes while we kill; normally one pass finds nothing left.
+    it), and every process of the sandbox uid but the spared workers of that uid (the lanes of
+    the same submission running beside it) and their descendants; the uid kill waits for the
+    last of them. It loops because a fork bomb can create processes while we kill; normally one
+    pass finds nothing left.
     """
     _signal_group(worker_pid)
-    if uid is not None and not grouped:
+    if uid is not None and not grouped and not _beside(procfs.process_table(), uid, spared):
         _kill_uid(uid)
     me = os.getpid()
     orphans: set[int] = set()
@@ -67,11 +69,12 @@ def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int], *, groupe
     for _ in range(500):
         table = procfs.process_table()
         others = procfs.descendants(table, worker_pid, zombies=True)
+        beside = _beside(table, uid, spared)
         for pid, (ppid, owner, _) in table.items():
             if ppid == me and pid not in spared and pid != worker_pid:
                 orphans.add(pid)  # zombies too: nobody else will reap them
                 others.add(pid)
-            elif uid is not None and owner == uid and pid != worker_pid:
+            elif uid is not None and owner == uid and pid != worker_pid and pid not in beside:
                 others.add(pid)
         if not others:
             break  # the worker alone, which its Popen reaps
@@ -94,6 +97,14 @@ def kill_leftovers(worker_pid: int, uid: int | None, spared: set[int], *, groupe
         killed |= alive
         _reap(orphans)
     _reap(orphans)
+
+
+def _beside(table: procfs.ProcessTable, uid: int | None, spared: set[int]) -> set[int]:
+    """The spared workers running as `uid` (other lanes of the submission) and their descendants."""
+    if uid is None:
+        return set()
+    workers = {pid for pid in spared if pid in table and table[pid].uid == uid and not table[pid].zombie}
+    return workers.union(*(procfs.descendants(table, pid) for pid in workers))
 
 
 def kill_all_but(worker_pid: int, uid: int | None, spared: set[int]) -> None:

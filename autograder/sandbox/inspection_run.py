@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ..submission import inspection
 from ..submission.notebook import FileFacts, NotebookMode
 from ..submission.staging import Inspector
+from . import spawn
 from .plan import Limits, cpu_budget
 from .runner import Budget, CallRequest, prepare_workspace, run_calls
 
@@ -35,7 +36,8 @@ def confined_inspector(base: Path, *, uid: int | None, memory_mb: int, timeout_s
         request = CallRequest(id="inspect", call="inspect", args={"files": paths, "mode": mode}, timeout_s=timeout_s)
         [outcome] = run_calls(workspace, [request], limits=Limits(cpu_seconds=cpu_budget(timeout_s, [timeout_s]),
                                                                   memory_mb=memory_mb),
-                              startup_timeout_s=timeout_s, uid=uid, budget=budget)
+                              startup_timeout_s=timeout_s, uid=uid, budget=budget,
+                              started=spawn.start(spawn.harness_imports(HARNESS), wait_for_server=False))
         answer = outcome.value if outcome.status == "returned" and isinstance(outcome.value, dict) else {}
         reason = _FAILURE.get(outcome.status, "it could not be read within the grader's limits")
         return {path: _validated(answer.get(path), reason) for path in paths}

@@ -4,8 +4,13 @@ One worker serves consecutive calls of a submission, so Python, numpy and torch 
 once. A call that hangs, crashes, exits or blows its memory costs that call only: the worker is
 killed with everything it started, and a fresh one serves the calls that remain. Every read
 and write to the worker has a deadline, so no worker can stall the grader, and a `Budget` bounds
-a whole submission: its wall time and how many workers may die; what is left when either runs
-out is not run.
+a whole submission: its wall time and how many of a lane's workers may die; what is left when
+either runs out is not run.
+
+A submission's calls may be shared by several lanes, each with a worker of its own, which run
+at once on spare cores (threads here, each waiting on its own worker's pipe). Lanes share the
+sandbox uid and HOME; what keeps a hidden case's inputs from visible feedback is the phase
+barrier (`run_calls`): every visible call has ended before any lane is sent a hidden one.
 
 A memory-checked call (`max_extra_memory_mb`) runs alone, in a fresh worker that retires after
 it, under limits the grader sets from outside before sending the call, so that no code of the
@@ -24,8 +29,10 @@ import select
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,7 +48,33 @@ OUTPUT_SHOWN_BYTES = 4000
 # The grader keeps every decoded value until judging, so what one run may send back is bounded
 # in total too, not just per reply (Gradescope's container has 768 MB).
 MAX_RUN_REPLY_BYTES = 4 * wire.MAX_MESSAGE_BYTES
-_LIVE_WORKERS: set[int] = set()  # every worker of this process, spared by other runners' cleanup
+
+
+class _Pids:
+    """A set of pids that lanes running in threads add to and read at once."""
+
+    def __init__(self) -> None:
+        self._pids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def add(self, pid: int) -> None:
+        with self._lock:
+            self._pids.add(pid)
+
+    def discard(self, pid: int) -> None:
+        with self._lock:
+            self._pids.discard(pid)
+
+    def __contains__(self, pid: int) -> bool:
+        with self._lock:
+            return pid in self._pids
+
+    def copy(self) -> set[int]:
+        with self._lock:
+            return set(self._pids)
+
+
+_LIVE_WORKERS = _Pids()  # every worker of this process, spared by other lanes' and runners' cleanup
 _AHEAD = 2  # workers started before they are needed: each holds ~30 MB while it waits
 
 Status = Literal["returned", "raised", "timeout", "crashed", "startup_failed", "startup_timeout", "protocol_error",
@@ -57,6 +90,8 @@ class CallRequest(BaseModel):
     timeout_s: float
     # A memory-checked call: alone in a fresh worker, its allocations limited to this many MB.
     max_extra_memory_mb: float | None = None
+    phase: int = 0  # no call of a phase starts before every call of the phases before it has ended
+    lane: int = 0  # which of the run's workers serves it (`run_calls`)
 
 
 class ErrorInfo(BaseModel):
@@ -130,11 +165,21 @@ def prepare_workspace(base: Path, root: Path, harness: Path, uid: int | None,
 def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limits,
               startup_timeout_s: float, uid: int | None, started: StartedWorker | None = None,
               budget: Budget | None = None,
-              stop_on_failed_import: Callable[[ErrorInfo], bool] | None = None) -> list[CallOutcome]:
-    """Answers every request, in order; never raises for anything the student code does.
-    `started`: a worker started earlier (`spawn.start`) to serve the first calls.
-    `stop_on_failed_import`: which failed imports of a graded module end the run before any call
-    is sent (every request then gets that error): the caller grades the file another way, and a
+              stop_on_failed_import: Callable[[ErrorInfo], bool] | None = None,
+              lanes_at_once: bool = False) -> list[CallOutcome]:
+    """Answers every request, in the order given; never raises for anything the student code does.
+
+    Requests run phase by phase (`CallRequest.phase`, never decreasing in the order given): no
+    call of a phase starts before every call of the phases before it has ended. In a phase,
+    each lane's calls (`CallRequest.lane`) run in order, in that lane's worker, which carries
+    over to the lane's calls of the next phase and serves no other lane's; the lanes run at once
+    with `lanes_at_once`, else one after another, with the same outcomes either way. A
+    memory-checked call runs alone: every lane's worker ends before it, and its phase's lanes
+    never run at once.
+
+    `started`: a worker started earlier (`spawn.start`) to serve lane 0's first calls.
+    `stop_on_failed_import`: which failed imports of a graded module end a lane before any call
+    is sent (its requests then get that error): the caller grades the file another way, and a
     later run must not meet student code that has seen any case's inputs."""
     cleanup.become_subreaper()
     cleanup.protect_grader()
@@ -145,53 +190,142 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                     f"grading as root runs student code as uid {uid}, which cannot reach {needed} "
                     f"({blocked} is closed to other users). Keep the interpreter and the work folder under "
                     "world-traversable folders (setup.sh prefers /usr/bin/python3; work goes to $TMPDIR).")
-    outcomes: list[CallOutcome] = []
-    pending = list(requests)
-    replies = _ReplyBudget(MAX_RUN_REPLY_BYTES)
-    confinement = plan.confinement(limits, uid).model_dump()
-    setup = {single: wire.dumps({"kind": "setup", "root": str(workspace.root), "harness": str(workspace.harness),
-                                 "home": str(workspace.home), "log": str(workspace.output_log),
-                                 "modules": workspace.modules, "confinement": confinement, "warm_up": single})
-             for single in (False, True)}
-    deaths = 0
-    # A forked worker has what its server loaded: the harness is read only for an interpreter.
-    preload = () if spawn.forking() else spawn.harness_imports(workspace.harness)
-    ahead: list[StartedWorker] = []  # the next workers, loading numpy (and torch) while this one serves
-    with open(workspace.output_log, "rb") as log:
-        try:
-            while pending:
-                if (reason := _out_of_budget(budget, deaths)) is not None:
-                    outcomes += [CallOutcome(id=r.id, status="not_run", error=reason) for r in pending]
+    phases: dict[int, dict[int, list[CallRequest]]] = {}
+    for request in requests:
+        if phases and request.phase < max(phases):
+            raise ValueError(f"request {request.id!r} goes back to phase {request.phase}")
+        phases.setdefault(request.phase, {}).setdefault(request.lane, []).append(request)
+    # Each lane's share of what a run may send back, so that which call passes the bound does not
+    # depend on which lane sent first.
+    run = _Run(workspace, limits, uid, budget, stop_on_failed_import, startup_timeout_s,
+               MAX_RUN_REPLY_BYTES // max(1, len({r.lane for r in requests})))
+    lanes: dict[int, _Lane] = {}
+    outcomes: dict[str, CallOutcome] = {}
+    try:
+        for phase in phases.values():
+            alone = any(r.max_extra_memory_mb is not None for share in phase.values() for r in share)
+            if alone:
+                for lane in lanes.values():
+                    lane.end_worker()
+            jobs = []
+            for number, share in sorted(phase.items()):
+                if number not in lanes:
+                    lanes[number] = _Lane(run, number, started if number == 0 else None)
+                jobs.append((lanes[number], share))
+            if lanes_at_once and len(jobs) > 1 and not alone:
+                with ThreadPoolExecutor(len(jobs)) as pool:
+                    served = list(pool.map(lambda job: job[0].serve(job[1]), jobs))
+            else:
+                served = [lane.serve(share) for lane, share in jobs]
+            outcomes.update((o.id, o) for answers in served for o in answers)
+    finally:
+        for lane in lanes.values():
+            lane.close()
+        if started is not None and 0 not in lanes:
+            started.discard()
+    return [outcomes[r.id] for r in requests]
+
+
+class _Run:
+    """What every lane of one run shares: where, under what limits, within what budget."""
+
+    def __init__(self, workspace: Workspace, limits: Limits, uid: int | None, budget: Budget | None,
+                 stop_on_failed_import: Callable[[ErrorInfo], bool] | None, startup_timeout_s: float,
+                 reply_bytes: int) -> None:
+        self.workspace, self.uid, self.budget = workspace, uid, budget
+        self.stop_on_failed_import, self.startup_timeout_s = stop_on_failed_import, startup_timeout_s
+        self.reply_bytes = reply_bytes
+        self.confinement = plan.confinement(limits, uid).model_dump()
+        # A forked worker has what its server loaded: the harness is read only for an interpreter.
+        self.preload = () if spawn.forking() else spawn.harness_imports(workspace.harness)
+
+
+class _Lane:
+    """One lane of a run: its worker (kept from call to call and phase to phase while it lives),
+    the workers started ahead for it, its output log, and how many of its workers died."""
+
+    def __init__(self, run: _Run, number: int, started: StartedWorker | None) -> None:
+        self._run = run
+        log = run.workspace.output_log
+        if number:
+            log = log.with_name(f"{log.stem}-{number}{log.suffix}")
+            log.touch(0o600)  # the grader's, as prepare_workspace makes lane 0's
+        self._log = open(log, "rb")
+        ws = run.workspace
+        self._setup = {single: wire.dumps({"kind": "setup", "root": str(ws.root), "harness": str(ws.harness),
+                                           "home": str(ws.home), "log": str(log), "modules": ws.modules,
+                                           "confinement": run.confinement, "warm_up": single})
+                       for single in (False, True)}
+        self._replies = _ReplyBudget(run.reply_bytes)
+        self._started = started
+        self._ahead: list[StartedWorker] = []  # the next workers, loading numpy (and torch) while this one serves
+        self._worker: _Worker | None = None
+        self._serving_single = False
+        self._failed: CallOutcome | None = None  # why this lane's submission could not be imported
+        self._deaths = 0
+
+    def serve(self, requests: list[CallRequest]) -> list[CallOutcome]:
+        outcomes: list[CallOutcome] = []
+        pending = list(requests)
+        while pending:
+            if self._failed is not None:  # the submission cannot even be imported: no retry helps
+                outcomes += [self._failed.model_copy(update={"id": r.id}) for r in pending]
+                break
+            if (reason := _out_of_budget(self._run.budget, self._deaths)) is not None:
+                outcomes += [CallOutcome(id=r.id, status="not_run", error=reason) for r in pending]
+                break
+            single = pending[0].max_extra_memory_mb is not None  # a memory-checked call, alone
+            if self._worker is None or single or self._serving_single:
+                self.end_worker()
+                if not self._start_worker(single, pending):
+                    continue
+            while pending and (pending[0].max_extra_memory_mb is not None) == single:
+                outcomes.append(self._worker.call(pending.pop(0)))
+                if not self._worker.alive:
+                    self._deaths += 1
+                    self.end_worker()
                     break
-                single = pending[0].max_extra_memory_mb is not None  # a memory-checked call, alone
-                worker = _Worker(started or (ahead.pop(0) if ahead else spawn.start(preload)), setup[single], uid,
-                                 log.fileno(), replies, budget)
-                started = None
-                while len(ahead) < min(_AHEAD, _workers_after(pending, single)):
-                    ahead.append(_start_ahead(preload))
-                try:
-                    startup = worker.startup(startup_timeout_s)
-                    if startup is not None:  # the submission cannot even be imported: no retry helps
-                        outcomes += [startup.model_copy(update={"id": r.id}) for r in pending]
-                        break
-                    if stop_on_failed_import is not None and \
-                            (stop := next(filter(stop_on_failed_import, worker.import_errors), None)) is not None:
-                        outcomes += [CallOutcome(id=r.id, status="raised", error=stop) for r in pending]
-                        break
-                    while pending and (pending[0].max_extra_memory_mb is not None) == single:
-                        outcomes.append(worker.call(pending.pop(0)))
-                        if not worker.alive:
-                            deaths += 1
-                            break
-                        if single:
-                            break  # it retires: the next memory-checked call gets a fresh worker, alone too
-                finally:
-                    worker.stop()
+                if single:
+                    self.end_worker()  # it retires: the next memory-checked call gets a fresh worker, alone too
+                    break
+        return outcomes
+
+    def _start_worker(self, single: bool, pending: list[CallRequest]) -> bool:
+        """Starts this lane's next worker; False if the submission could not be imported."""
+        run = self._run
+        worker = _Worker(self._started or (self._ahead.pop(0) if self._ahead else spawn.start(run.preload)),
+                         self._setup[single], run.uid, self._log.fileno(), self._replies, run.budget)
+        self._started = None
+        while len(self._ahead) < min(_AHEAD, _workers_after(pending, single)):
+            self._ahead.append(_start_ahead(run.preload))
+        try:
+            failed = worker.startup(run.startup_timeout_s)
+            if failed is None and run.stop_on_failed_import is not None and \
+                    (stop := next(filter(run.stop_on_failed_import, worker.import_errors), None)) is not None:
+                failed = CallOutcome(id="", status="raised", error=stop)
+        except BaseException:
+            worker.stop()
+            raise
+        if failed is not None:
+            worker.stop()
+            self._failed = failed
+            return False
+        self._worker, self._serving_single = worker, single
+        return True
+
+    def end_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def close(self) -> None:
+        try:
+            self.end_worker()
         finally:
-            for unused in ahead:
+            for unused in self._ahead + ([self._started] if self._started is not None else []):
                 unused.discard()
                 _LIVE_WORKERS.discard(unused.proc.pid)
-    return outcomes
+            self._log.close()
 
 
 def _deadline_passed(budget: Budget) -> ErrorInfo:
@@ -248,7 +382,7 @@ class _Worker:
         self._grouped = False  # known once the worker has confined itself
         self.alive = True
         _LIVE_WORKERS.add(self.proc.pid)
-        self._spared = (procfs.children_of(os.getpid()) - {self.proc.pid}) | _LIVE_WORKERS
+        self._spared = (procfs.children_of(os.getpid()) - {self.proc.pid}) | _LIVE_WORKERS.copy()
         self._memory = MemoryProbe(self.proc.pid)
         self.import_errors: list[ErrorInfo] = []  # the graded modules that failed to import, as startup said
 
@@ -287,7 +421,7 @@ class _Worker:
         failure = self._out_of_turn()
         if failure is None and measured:
             try:
-                alone.isolate(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS, request.max_extra_memory_mb,
+                alone.isolate(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS.copy(), request.max_extra_memory_mb,
                               len(line))
             except ProcessLookupError:
                 pass  # it died idle: sending the call finds out how
@@ -427,7 +561,7 @@ class _Worker:
             self.proc.stdin.close()
         except OSError:
             pass
-        cleanup.kill_leftovers(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS, grouped=self._grouped)
+        cleanup.kill_leftovers(self.proc.pid, self._uid, self._spared | _LIVE_WORKERS.copy(), grouped=self._grouped)
         self.proc.wait()
         _LIVE_WORKERS.discard(self.proc.pid)
         if self._replies >= 0:

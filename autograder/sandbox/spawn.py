@@ -19,10 +19,13 @@ import contextlib
 import fcntl
 import json
 import os
+import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,16 +110,55 @@ def _notebook_imports(raw: bytes) -> list[str]:
     return names
 
 
-def start_for(assignment: str) -> StartedWorker:
-    """A worker for the named assignment of this course, loading what its harness and handout
-    import; a forked one has them from its server, so the files are read only without one."""
-    return start(() if forking() else assignment_imports(assignment))
+def assignment_lanes(assignment: str) -> int:
+    """How many workers share a submission's cases (the spec's `lanes`), read from a top-level
+    `lanes: N` line of its assignment.yaml before the spec is loaded; 1 when there is none. Only
+    a head start depends on it: the run itself takes the loaded spec's."""
+    try:
+        text = (settings.course_root() / "assignments" / assignment / "assignment.yaml").read_text(errors="replace")
+    except OSError:
+        return 1
+    found = re.search(r"^lanes:[ \t]*(\d{1,2})[ \t]*(?:#.*)?$", text, re.MULTILINE)
+    return int(found.group(1)) if found else 1
 
 
-def start(preload: tuple[str, ...] = ()) -> StartedWorker:
+def spare_cores() -> bool:
+    """Whether this process may use two cores: then a submission's lanes run at once."""
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):
+        return (os.cpu_count() or 1) >= 2
+
+
+class HeadStart:
+    """What `grade` and `check` start first thing, before the spec is read, so that the libraries
+    load while the grader starts: for an assignment of one lane, its worker; for one of several,
+    a fork server that loads them once and forks every lane's worker as soon as they are loaded
+    (`serving_forks`). Under a server already serving (a grading slot), a worker forked from it."""
+
+    def __init__(self, assignment: str) -> None:
+        self._serving: contextlib.ExitStack | None = None
+        self.worker: StartedWorker | None = None
+        if not forking() and assignment_lanes(assignment) > 1:
+            self._serving = contextlib.ExitStack()
+            self._serving.enter_context(serving_forks(assignment_imports(assignment)))
+        else:
+            self.worker = start(() if forking() else assignment_imports(assignment))
+
+    def discard(self) -> None:
+        """Ends what the grading did not use; nothing of it has run student code."""
+        if self.worker is not None:
+            self.worker.discard()
+        if self._serving is not None:
+            self._serving.close()
+
+
+def start(preload: tuple[str, ...] = (), *, wait_for_server: bool = True) -> StartedWorker:
     """A worker that loads numpy and the `preload` modules (`assignment_imports`) while it waits;
-    or one forked by the active fork server (`serving_forks`), which loaded its own."""
-    if _server is not None:
+    or one forked by the active fork server (`serving_forks`), which loaded its own. Without
+    `wait_for_server` (a reader of the student's files, which needs none of the server's
+    imports), a server still loading them is not waited for: an interpreter starts instead."""
+    if _server is not None and (wait_for_server or _server.ready()):
         forked = _server.fork()
         if forked is not None:
             return forked
@@ -218,17 +260,36 @@ class ForkServer:
             theirs.close()
         ours.settimeout(_FORK_TIMEOUT_S)
         self._control = ours
+        self._ready = False  # the server has said it has loaded everything
+        self._lock = threading.Lock()  # lanes run in threads; one fork at a time on the socket
+
+    def ready(self) -> bool:
+        """Whether the server has loaded its imports (it then forks at once); never waits."""
+        with self._lock:
+            if not self._ready and self._control is not None:
+                try:
+                    if select.select([self._control], [], [], 0)[0]:
+                        self._ready = self._control.recv(32) == b"ready"
+                except OSError:
+                    pass
+            return self._ready
 
     def fork(self) -> StartedWorker | None:
         """A new worker, or None when the server cannot fork one (it died): then `start` starts
         an interpreter instead."""
+        with self._lock:
+            return self._fork()
+
+    def _fork(self) -> StartedWorker | None:
         if self._control is None:
             return None
         request_r, request_w = os.pipe()
         reply_r, reply_w = _reply_pipe()
         try:
+            if not self._ready:
+                self._ready = self._control.recv(32) == b"ready"
             socket.send_fds(self._control, [b"fork"], [request_r, reply_w])
-            pid = int(self._control.recv(32) or 0)
+            pid = int(self._control.recv(32) or 0) if self._ready else 0
         except (OSError, ValueError):
             pid = 0
         finally:
@@ -237,20 +298,23 @@ class ForkServer:
         if pid <= 0:
             os.close(request_w)
             os.close(reply_r)
-            self.close()
+            self._close()
             return None
         os.set_blocking(request_w, False)
         return StartedWorker(ForkedProcess(pid, request_w), reply_r)
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._control is not None:
             self._control.close()
             self._control = None
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            # Killed, not left to exit: it has run only our code, and tearing down torch's objects
+            # would keep the grader waiting for a tenth of a second.
+            self.proc.kill()
+            self.proc.wait()
 
 
 _server: ForkServer | None = None

@@ -240,6 +240,12 @@ class AssignmentSpec(_Model):
     max_worker_restarts: int = Field(10, ge=0, description=(
         "How many times the student's process may die (crash, time out, break the protocol) and be started "
         "again; past that, the cases not yet run fail with a message saying so."))
+    lanes: int = Field(1, ge=1, le=4, description=(
+        "How many workers share a submission's cases, each a process of its own that serves its share in order "
+        "(visible cases first; no lane starts a hidden case before every visible one has ended). `autograder "
+        "grade` and `check` run them at once on a machine with two cores; a batch runs them one after another. "
+        "Verdicts are the same either way. More than 1 pays off when the cases take seconds: each lane costs a "
+        "worker's start. Write it as a top-level `lanes: N` line: the workers start before the spec is loaded."))
     notebook: NotebookOptions = Field(default_factory=NotebookOptions,
                                       description="How a notebook that stands in for a graded file is used.")
     problems: list[ProblemSpec] = Field(min_length=1, description="The problems, in the order students see them.")

@@ -187,7 +187,7 @@ def serve(assignment: str) -> None:
                                       total_points=None, metadata=None, json=True, quiet=False)
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = grade_command.run(args, plan)
+                code = grade_command.run(args, plan, lanes_at_once=False)  # the other slots use the cores
             replies.write(SlotReply(code=code, stdout=out.getvalue(), stderr=err.getvalue()).model_dump_json() + "\n")
             replies.flush()
 

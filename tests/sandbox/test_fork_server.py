@@ -133,3 +133,27 @@ def test_workers_preload_what_the_harness_and_the_handout_import(tmp_path, monke
     monkeypatch.setenv(settings.COURSE_ROOT, str(tmp_path))
     assert spawn.assignment_imports("demo") == ("numpy", "demo_module", "collections", "ipywidgets", "heapq", "html")
     assert spawn.assignment_imports("missing") == ()
+
+
+def test_a_reader_is_not_kept_waiting_for_a_server_still_loading_its_imports(tmp_path):
+    """`grade` starts a fork server first thing for an assignment of several lanes; the reader of
+    the student's files needs none of its imports and starts at once, while the lanes' workers
+    wait for the server and are forked from it."""
+    with spawn.serving_forks(("numpy", "torch", "matplotlib.pyplot")) as server:
+        reader = spawn.start((), wait_for_server=False)
+        assert not server.ready()  # torch takes a second or more to load
+        assert not isinstance(reader.proc, spawn.ForkedProcess)
+        reader.discard()
+        worker = spawn.start(())
+        assert server.ready() and isinstance(worker.proc, spawn.ForkedProcess)
+        worker.discard()
+        reader = spawn.start((), wait_for_server=False)
+        assert isinstance(reader.proc, spawn.ForkedProcess)
+        reader.discard()
+
+
+def test_the_head_start_reads_each_assignments_lanes_as_its_spec_does():
+    from autograder.spec.assignment import list_assignments, load_assignment
+    lanes = {name: spawn.assignment_lanes(name) for name in list_assignments()}
+    assert lanes == {name: load_assignment(name).spec.lanes for name in list_assignments()}
+    assert lanes["linearized_features"] > 1  # so that a single grade's head start is a fork server

@@ -85,6 +85,22 @@ def test_a_slot_gives_the_verdicts_of_gradings_alone(slot, tmp_path):
         assert without_timings(outcome.results) == alone("conv1d", folder, tmp_path), folder.name
 
 
+def test_a_slot_runs_the_lanes_in_turn_with_the_verdicts_of_lanes_at_once(slot, tmp_path):
+    """linearized_features shares its cases between two lanes: `autograder grade` runs them at
+    once, a slot (whose neighbours keep the other cores busy) one after another."""
+    from autograder.sandbox.spawn import spare_cores
+    from autograder.spec.assignment import load_assignment
+    assert load_assignment("linearized_features").spec.lanes == 2 and spare_cores()
+    folders = [REPO / "student_template/linearized_features",
+               *(library_folder("linearized_features", name) for name in
+                 ("plot_gradients_never_cleared", "features_never_cleared", "ascending_order"))]
+    for folder in folders:
+        outcome = slot("linearized_features", folder)
+        assert outcome.status == "completed", (folder.name, outcome.error)
+        assert outcome.report.score < outcome.report.max_score, folder.name
+        assert without_timings(outcome.results) == alone("linearized_features", folder, tmp_path), folder.name
+
+
 def test_what_a_submission_patches_at_import_does_not_reach_the_next(slot, tmp_path):
     patcher = tmp_path / "patcher"
     patcher.mkdir()

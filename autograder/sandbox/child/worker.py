@@ -229,6 +229,10 @@ def _preload(names):
             except BaseException:
                 pass
     finally:
+        # Frozen before the collector is back on: its first collection would otherwise walk every
+        # object the imports made (0.1 s with torch and matplotlib) to find almost nothing, and
+        # every collection of student code's would walk them again.
+        gc.freeze()
         gc.enable()
 
 
@@ -322,6 +326,7 @@ def _fork_server(control_fd, confine, wire):
     state as every other: the one a fresh interpreter reaches after the same imports."""
     import socket
     control = socket.socket(fileno=control_fd)
+    control.send(b"ready")  # a reader need not wait for these imports to be forked (`spawn.ForkServer.ready`)
     while True:
         _flush()  # nothing of ours may reach a worker's output log
         try:
@@ -382,7 +387,6 @@ def main():
         _fork_server(int(sys.argv[2]), confine, wire)
     else:
         confine, wire = _prepare(sys.argv[2:])
-        gc.freeze()  # the libraries' objects: no collection of student code's need walk them again
         _serve(int(sys.argv[1]), confine, wire)
 
 

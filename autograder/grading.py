@@ -188,14 +188,20 @@ def _requests(cases: list[Case], inputs: dict[str, dict[str, Any]], lanes: int) 
     after it to print them. A memory-checked case has a worker of its own; the others share the
     `lanes` workers, which serve the visible ones and then, once all of those have ended, the
     hidden ones. So four phases: visible memory-checked, visible others, hidden others, hidden
-    memory-checked; in the two shared phases the k-th case goes to lane k mod `lanes`."""
+    memory-checked. In each shared phase the costliest case goes first to the lane with the least
+    cost so far (the lowest of equals), so that cases of equal cost take turns."""
     requests = []
     for phase in range(4):
         chosen = [c for c in cases if _phase(c) == phase]
+        lane = {c.id: 0 for c in chosen}
+        if phase in (1, 2):
+            load = [0.0] * lanes
+            for case in sorted(chosen, key=lambda c: -c.cost):
+                lane[case.id] = min(range(lanes), key=load.__getitem__)
+                load[lane[case.id]] += case.cost
         requests += [CallRequest(id=c.id, call=c.call, args=inputs[c.id], timeout_s=c.timeout_s,
-                                 max_extra_memory_mb=c.max_extra_memory_mb, phase=phase,
-                                 lane=0 if c.max_extra_memory_mb is not None else k % lanes)
-                     for k, c in enumerate(chosen)]
+                                 max_extra_memory_mb=c.max_extra_memory_mb, phase=phase, lane=lane[c.id])
+                     for c in chosen]
     return requests
 
 

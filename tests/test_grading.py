@@ -58,6 +58,18 @@ def test_a_plan_for_the_visible_cases_of_one_problem():
     assert set(plan.inputs) == set(plan.expected) == {c.id for c in plan.cases}
 
 
+def test_the_costliest_case_of_a_phase_goes_first_to_the_lane_with_the_least():
+    cases = [c for c in select_cases(load_assignment("linearized_features")) if c.visibility != "visible"]
+    heavy = [c.id for c in cases if c.cost > 1]
+    assert heavy == ["gradient_plots/course_size"] and len(cases) > 10
+    requests = _requests(cases, {c.id: {} for c in cases}, 2)
+    lanes = {r.id: r.lane for r in requests}
+    assert [r.id for r in requests] == [c.id for c in cases]  # each lane in run order
+    alone_with_it = [i for i, lane in lanes.items() if lane == lanes[heavy[0]]]
+    cost = {c.id: c.cost for c in cases}
+    assert sum(cost[i] for i in alone_with_it) <= sum(cost.values()) / 2 + 1
+
+
 def test_one_worker_serves_every_case_but_the_memory_checked_ones(tmp_path):
     """Each memory-checked case runs alone in a worker of its own, the visible ones before every
     other case; one worker serves all the others, visible then hidden, so that no visible case

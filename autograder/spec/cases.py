@@ -39,6 +39,7 @@ class Case(BaseModel):
     compare: ComparatorSpec
     timeout_s: float
     max_extra_memory_mb: float | None
+    cost: float
     hint: str | None
     seed: int
 
@@ -70,7 +71,7 @@ def _resolve(spec: AssignmentSpec, problem: ProblemSpec, case: CaseSpec,
         call=case.call, params=params, inputs=case.inputs,
         compare=case.compare or problem.compare or spec.compare,
         timeout_s=case.timeout_s or problem.timeout_s or spec.timeout_s,
-        max_extra_memory_mb=case.max_extra_memory_mb,
+        max_extra_memory_mb=case.max_extra_memory_mb, cost=case.cost,
         hint=case.hint or problem.hint, seed=seed,
     )
 

@@ -174,6 +174,9 @@ class CaseSpec(_Model):
                                                             "problem's, then the spec's).")
     max_extra_memory_mb: float | None = Field(
         None, gt=0, description="Peak memory the call may add, measured from outside the student process.")
+    cost: float = Field(1.0, gt=0, description=(
+        "How long the call takes relative to the other cases' (default 1), for sharing the cases between lanes: "
+        "the costliest first, each to the lane with the least cost so far."))
     hint: str | None = Field(None, description="Shown to students after a failure (default: the problem's).")
     seed: int | None = Field(None, description="Seed of the case's inputs (default: derived from the spec's seed "
                                                "and the case id).")

@@ -210,7 +210,8 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
             jobs = []
             for number, share in sorted(phase.items()):
                 if number not in lanes:
-                    lanes[number] = _Lane(run, number, started if number == 0 else None)
+                    lanes[number] = _Lane(run, number, [r for r in requests if r.lane == number],
+                                          started if number == 0 else None)
                 jobs.append((lanes[number], share))
             if lanes_at_once and len(jobs) > 1 and not alone:
                 with ThreadPoolExecutor(len(jobs)) as pool:
@@ -244,8 +245,9 @@ class _Lane:
     """One lane of a run: its worker (kept from call to call and phase to phase while it lives),
     the workers started ahead for it, its output log, and how many of its workers died."""
 
-    def __init__(self, run: _Run, number: int, started: StartedWorker | None) -> None:
+    def __init__(self, run: _Run, number: int, planned: list[CallRequest], started: StartedWorker | None) -> None:
         self._run = run
+        self._planned = list(planned)  # its requests not yet answered, of every phase: for starting workers ahead
         log = run.workspace.output_log
         if number:
             log = log.with_name(f"{log.stem}-{number}{log.suffix}")
@@ -265,6 +267,11 @@ class _Lane:
         self._deaths = 0
 
     def serve(self, requests: list[CallRequest]) -> list[CallOutcome]:
+        outcomes = self._serve(requests)
+        del self._planned[:len(requests)]
+        return outcomes
+
+    def _serve(self, requests: list[CallRequest]) -> list[CallOutcome]:
         outcomes: list[CallOutcome] = []
         pending = list(requests)
         while pending:
@@ -277,7 +284,7 @@ class _Lane:
             single = pending[0].max_extra_memory_mb is not None  # a memory-checked call, alone
             if self._worker is None or single or self._serving_single:
                 self.end_worker()
-                if not self._start_worker(single, pending):
+                if not self._start_worker(single, self._planned[len(requests) - len(pending):]):
                     continue
             while pending and (pending[0].max_extra_memory_mb is not None) == single:
                 outcomes.append(self._worker.call(pending.pop(0)))
@@ -291,7 +298,8 @@ class _Lane:
         return outcomes
 
     def _start_worker(self, single: bool, pending: list[CallRequest]) -> bool:
-        """Starts this lane's next worker; False if the submission could not be imported."""
+        """Starts this lane's next worker, for `pending` (the lane's requests from the first it
+        serves on, of every phase); False if the submission could not be imported."""
         run = self._run
         worker = _Worker(self._started or (self._ahead.pop(0) if self._ahead else spawn.start(run.preload)),
                          self._setup[single], run.uid, self._log.fileno(), self._replies, run.budget)

@@ -4,10 +4,12 @@ A worker needs nothing of the grading to start: the interpreter, our worker scri
 pipe and a reply pipe. It loads numpy and the installed modules its harness and the handout
 import (`assignment_imports`: torch, for one), then waits for the setup message that says where the
 submission is and how to confine itself (`child/confine.py`), which it applies before it
-imports any student code. So `grade` and `check` start one first thing (`start`), and the worker's
-interpreter, numpy and torch load while the grader imports its own modules and stages the
-submission; the runner starts its own when it is given none, or after a worker dies. A worker
-whose setup never comes exits when its request pipe closes.
+imports any student code. So `grade` and `check` start one first thing (`HeadStart`), and the
+worker's interpreter, numpy and torch load while the grader imports its own modules and stages
+the submission; the runner starts its own when it is given none, or after a worker dies. For an
+assignment whose cases several lanes share, the head start is a fork server instead, which
+loads them once and forks each lane's worker. A worker whose setup never comes exits when its
+request pipe closes.
 
 Deliberately light (the standard library and `settings`): it is imported before everything else.
 """

@@ -32,7 +32,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -214,8 +213,7 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                                           started if number == 0 else None)
                 jobs.append((lanes[number], share))
             if lanes_at_once and len(jobs) > 1 and not alone:
-                with ThreadPoolExecutor(len(jobs)) as pool:
-                    served = list(pool.map(lambda job: job[0].serve(job[1]), jobs))
+                served = _at_once(jobs)
             else:
                 served = [lane.serve(share) for lane, share in jobs]
             outcomes.update((o.id, o) for answers in served for o in answers)
@@ -225,6 +223,27 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
         if started is not None and 0 not in lanes:
             started.discard()
     return [outcomes[r.id] for r in requests]
+
+
+def _at_once(jobs: list[tuple[_Lane, list[CallRequest]]]) -> list[list[CallOutcome]]:
+    """Each lane serves its share in a thread of its own (each waits on its own worker's pipe)."""
+    served: list[list[CallOutcome]] = [[] for _ in jobs]
+    failures: list[BaseException] = []
+
+    def serve(index: int, lane: _Lane, share: list[CallRequest]) -> None:
+        try:
+            served[index] = lane.serve(share)
+        except BaseException as exc:  # raised here, once every lane has stopped
+            failures.append(exc)
+
+    threads = [threading.Thread(target=serve, args=(i, *job), daemon=True) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return served
 
 
 class _Run:

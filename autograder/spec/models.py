@@ -242,7 +242,7 @@ class AssignmentSpec(_Model):
         "results at all); keep it below the Gradescope assignment's own limit."))
     max_worker_restarts: int = Field(10, ge=0, description=(
         "How many times the student's process may die (crash, time out, break the protocol) and be started "
-        "again; past that, the cases not yet run fail with a message saying so."))
+        "again, in each lane; past that, the lane's cases not yet run fail with a message saying so."))
     lanes: int = Field(1, ge=1, le=4, description=(
         "How many workers share a submission's cases, each a process of its own that serves its share in order "
         "(visible cases first; no lane starts a hidden case before every visible one has ended). `autograder "

@@ -24,6 +24,7 @@ submission's memory is also sampled from outside, as a second witness (`memory.p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -194,12 +195,16 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
         if phases and request.phase < max(phases):
             raise ValueError(f"request {request.id!r} goes back to phase {request.phase}")
         phases.setdefault(request.phase, {}).setdefault(request.lane, []).append(request)
+    lane_count = len({r.lane for r in requests})
     # Each lane's share of what a run may send back, so that which call passes the bound does not
     # depend on which lane sent first.
     run = _Run(workspace, limits, uid, budget, stop_on_failed_import, startup_timeout_s,
-               MAX_RUN_REPLY_BYTES // max(1, len({r.lane for r in requests})))
+               MAX_RUN_REPLY_BYTES // max(1, lane_count))
     lanes: dict[int, _Lane] = {}
     outcomes: dict[str, CallOutcome] = {}
+    forks = contextlib.ExitStack()
+    if lane_count > 1 and not spawn.forking():  # the lanes' workers load the imports once, not once each
+        forks.enter_context(spawn.serving_forks(run.preload))
     try:
         for phase in phases.values():
             alone = any(r.max_extra_memory_mb is not None for share in phase.values() for r in share)
@@ -222,6 +227,7 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
             lane.close()
         if started is not None and 0 not in lanes:
             started.discard()
+        forks.close()
     return [outcomes[r.id] for r in requests]
 
 

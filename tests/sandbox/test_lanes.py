@@ -11,6 +11,7 @@ import time
 import pytest
 from test_runner import outside_tmp_path
 
+from autograder.sandbox import spawn
 from autograder.sandbox.plan import Limits
 from autograder.sandbox.runner import CallRequest, prepare_workspace, run_calls
 from autograder.sandbox.uids import grading_uid
@@ -24,7 +25,8 @@ def timed(pause):
     start = time.monotonic()
     time.sleep(pause)
     CALLS.append("timed")
-    return {"pid": os.getpid(), "start": start, "end": time.monotonic(), "before": len(CALLS) - 1}
+    return {"pid": os.getpid(), "start": start, "end": time.monotonic(), "before": len(CALLS) - 1,
+            "forked": b"--fork-server" in open("/proc/self/cmdline", "rb").read()}
 
 def keep(secret):
     with open(os.path.join(os.environ["HOME"], "kept.txt"), "a") as f:
@@ -71,6 +73,8 @@ def test_lanes_run_at_once_but_no_call_starts_before_the_phase_before_has_ended(
     # Each lane's worker carries over to its calls of the next phase.
     assert [v["pid"] for v in later] == [first["pid"], second["pid"]]
     assert [v["before"] for v in later] == [1, 1]
+    # With no fork server serving, the run started one of its own, which loaded the imports once for both.
+    assert first["forked"] and second["forked"] and not spawn.forking()
 
 
 def test_a_hidden_call_in_one_lane_cannot_reach_a_visible_call_of_the_other():

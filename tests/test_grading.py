@@ -65,9 +65,9 @@ def test_the_costliest_case_of_a_phase_goes_first_to_the_lane_with_the_least():
     requests = _requests(cases, {c.id: {} for c in cases}, 2)
     lanes = {r.id: r.lane for r in requests}
     assert [r.id for r in requests] == [c.id for c in cases]  # each lane in run order
-    alone_with_it = [i for i, lane in lanes.items() if lane == lanes[heavy[0]]]
+    its_lane = [i for i, lane in lanes.items() if lane == lanes[heavy[0]]]
     cost = {c.id: c.cost for c in cases}
-    assert sum(cost[i] for i in alone_with_it) <= sum(cost.values()) / 2 + 1
+    assert sum(cost[i] for i in its_lane) <= sum(cost.values()) / 2 + 1
 
 
 def test_one_worker_serves_every_case_but_the_memory_checked_ones(tmp_path):

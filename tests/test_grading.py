@@ -123,3 +123,44 @@ def test_cases_run_visible_alone_then_shared_then_hidden_alone(lanes):
     for phase in (1, 2):
         assert [r.lane for r in shared if r.phase == phase] == [k % lanes for k in range(sum(r.phase == phase
                                                                                               for r in shared))]
+
+
+def test_no_hidden_input_reaches_a_visible_case_when_the_lanes_run_at_once(tmp_path):
+    """linearized_features' two lanes share HOME. This notebook keeps how many inputs each call of
+    backward_and_plot_grad got, and prints all it has kept in every call; its last visible case
+    of the second lane (the float32 one of compute_svd_plot_features) first waits long enough for
+    the first lane to have reached the hidden course-size case. That case's 1200 inputs must not
+    show in any visible case's output."""
+    import json
+    import shutil
+    upload = tmp_path / "upload"
+    shutil.copytree(REPO / "reference" / "linearized_features", upload)
+    book_path = upload / "q_linearized_features.ipynb"
+    book = json.loads(book_path.read_text())
+    marker = '    """Plot output derivatives for the selected parameter group at fixed weights."""\n'
+    keep = marker + ('    import os\n    _kept = os.path.join(os.environ["HOME"], "kept.txt")\n'
+                     '    open(_kept, "a").write(f"saw {len(X)} inputs\\n")\n    print(open(_kept).read())\n')
+    waiting = "def compute_svd_plot_features(X, y, X_test, y_test, model, title=''):\n"
+    wait = waiting + ('    import os, time\n'
+                      '    if len(X) == 40 and str(next(model.parameters()).dtype) == "torch.float32":\n'
+                      '        time.sleep(2)\n'
+                      '    _kept = os.path.join(os.environ["HOME"], "kept.txt")\n'
+                      '    print(open(_kept).read() if os.path.exists(_kept) else "")\n')
+    changed = 0
+    for cell in book["cells"]:
+        source = "".join(cell["source"])
+        for old, new in ((marker, keep), (waiting, wait)):
+            if old in source:
+                source = source.replace(old, new)
+                changed += 1
+        cell["source"] = source
+    assert changed == 2
+    book_path.write_text(json.dumps(book))
+
+    report = grade(load_assignment("linearized_features"), upload, lanes_at_once=True)
+
+    assert report.score == report.max_score
+    waited = next(c for c in report.cases if c.id == "principal_features/float32")
+    assert waited.visibility == "visible" and waited.seconds >= 2 and "saw" in waited.output
+    assert not any("saw 1200 inputs" in c.output for c in report.cases if c.visibility == "visible")
+    assert any("saw 1200 inputs" in c.output for c in report.cases if c.visibility != "visible")

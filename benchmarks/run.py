@@ -88,7 +88,9 @@ def floor_section(runs: int) -> list[str]:
                    "torch, the last three columns measure against the issue's own yardstick, `python -c \"import "
                    "numpy, torch\"`: the reference process against it is what importing the notebook's libraries "
                    "and computing the cases cost in one process, before any isolation; `autograder grade` overlaps "
-                   "its own start with its worker's imports."]
+                   "its own start with its worker's imports. An assignment of two lanes (linearized_features) is "
+                   "graded by two workers at once, forked from a fork server that `autograder grade` starts first "
+                   "thing."]
 
 
 def delivery_section(runs: int) -> list[str]:

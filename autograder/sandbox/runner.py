@@ -24,7 +24,6 @@ submission's memory is also sampled from outside, as a second witness (`memory.p
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import shutil
@@ -202,9 +201,8 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
                MAX_RUN_REPLY_BYTES // max(1, lane_count))
     lanes: dict[int, _Lane] = {}
     outcomes: dict[str, CallOutcome] = {}
-    forks = contextlib.ExitStack()
-    if lane_count > 1 and not spawn.forking():  # the lanes' workers load the imports once, not once each
-        forks.enter_context(spawn.serving_forks(run.preload))
+    # The lanes' workers load the imports once, not once each.
+    forks = spawn.serve_forks_if_possible(run.preload) if lane_count > 1 and not spawn.forking() else None
     try:
         for phase in phases.values():
             alone = any(r.max_extra_memory_mb is not None for share in phase.values() for r in share)
@@ -227,7 +225,8 @@ def run_calls(workspace: Workspace, requests: list[CallRequest], *, limits: Limi
             lane.close()
         if started is not None and 0 not in lanes:
             started.discard()
-        forks.close()
+        if forks is not None:
+            forks.close()
     return [outcomes[r.id] for r in requests]
 
 

@@ -136,16 +136,18 @@ class HeadStart:
     """What `grade` and `check` start first thing, before the spec is read, so that the libraries
     load while the grader starts: for an assignment of one lane, its worker; for one of several,
     a fork server that loads them once and forks every lane's worker as soon as they are loaded
-    (`serving_forks`). Under a server already serving (a grading slot), a worker forked from it."""
+    (`serving_forks`), or a worker as for one lane where this process cannot have a server.
+    Under a server already serving (a grading slot), a worker forked from it."""
 
     def __init__(self, assignment: str) -> None:
         self._serving: contextlib.ExitStack | None = None
         self.worker: StartedWorker | None = None
         if not forking() and assignment_lanes(assignment) > 1:
-            self._serving = contextlib.ExitStack()
-            self._serving.enter_context(serving_forks(assignment_imports(assignment)))
-        else:
-            self.worker = start(() if forking() else assignment_imports(assignment))
+            self._serving = serve_forks_if_possible(assignment_imports(assignment))
+        if not forking():
+            self.worker = start(assignment_imports(assignment))
+        elif self._serving is None:
+            self.worker = start()
 
     def discard(self) -> None:
         """Ends what the grading did not use; nothing of it has run student code."""
@@ -325,6 +327,17 @@ _server: ForkServer | None = None
 def forking() -> bool:
     """Whether `start` forks its workers (a fork server is serving), so preloading is moot."""
     return _server is not None
+
+
+def serve_forks_if_possible(preload: tuple[str, ...]) -> contextlib.ExitStack | None:
+    """A fork server serving until the returned stack is closed, as `serving_forks`; None where
+    this process cannot be a subreaper (workers then start as interpreters of their own)."""
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(serving_forks(preload))
+    except RuntimeError:
+        return None
+    return stack
 
 
 @contextlib.contextmanager

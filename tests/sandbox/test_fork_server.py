@@ -157,3 +157,20 @@ def test_the_head_start_reads_each_assignments_lanes_as_its_spec_does():
     lanes = {name: spawn.assignment_lanes(name) for name in list_assignments()}
     assert lanes == {name: load_assignment(name).spec.lanes for name in list_assignments()}
     assert lanes["linearized_features"] > 1  # so that a single grade's head start is a fork server
+
+
+def test_where_no_fork_server_can_serve_the_lanes_start_as_interpreters(monkeypatch, tmp_path):
+    """A fork server needs its workers reparented to this process (a subreaper); without that,
+    the head start is a worker as for one lane, and a run of two lanes starts both as
+    interpreters of their own, with the same outcomes."""
+    from autograder.sandbox import cleanup
+    monkeypatch.setattr(cleanup, "become_subreaper", lambda: False)
+    head = spawn.HeadStart("linearized_features")
+    try:
+        assert head.worker is not None and not spawn.forking()
+    finally:
+        head.discard()
+    from test_lanes import _run
+    outcomes = _run([("timed", {"pause": 0.0}, 1, 0), ("timed", {"pause": 0.0}, 1, 1)], lanes_at_once=True)
+    assert [o.status for o in outcomes] == ["returned", "returned"]
+    assert not any(o.value["forked"] for o in outcomes)

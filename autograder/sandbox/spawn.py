@@ -142,12 +142,14 @@ class HeadStart:
     def __init__(self, assignment: str) -> None:
         self._serving: contextlib.ExitStack | None = None
         self.worker: StartedWorker | None = None
-        if not forking() and assignment_lanes(assignment) > 1:
-            self._serving = serve_forks_if_possible(assignment_imports(assignment))
-        if not forking():
-            self.worker = start(assignment_imports(assignment))
-        elif self._serving is None:
+        if forking():
             self.worker = start()
+            return
+        imports = assignment_imports(assignment)
+        if assignment_lanes(assignment) > 1:
+            self._serving = serve_forks_if_possible(imports)
+        if self._serving is None:
+            self.worker = start(imports)
 
     def discard(self) -> None:
         """Ends what the grading did not use; nothing of it has run student code."""

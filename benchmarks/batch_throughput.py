@@ -20,6 +20,7 @@ best any batch could do beside whatever else is running.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -45,6 +46,9 @@ class Throughput(BaseModel):
     steady_per_minute: dict[int, float]  # workers -> median rate past the start-up
     startup_seconds: dict[int, float]  # workers -> median time of a class of one submission per worker
     cpu_seconds_per_submission: float  # median over every run
+    # Median over the runs of one worker: the seconds spent inside the submission's own calls (as
+    # results.json times them), which no grader can save: what the CPU time is beside.
+    call_seconds_per_submission: float
     machine_ratio: float  # median throughput of 2 spin loops at once over 1
 
     @property
@@ -87,6 +91,7 @@ def batch_throughput(assignment: str = "conv1d", workers: tuple[int, ...] = (1, 
         steady: dict[int, list[float]] = {w: [] for w in workers}
         startup: dict[int, list[float]] = {w: [] for w in workers}
         cpu: list[float] = []
+        calls: list[float] = []
         machine: list[float] = []
         for _ in range(runs):
             machine.append(_spin_rate(2) / _spin_rate(1))
@@ -98,13 +103,26 @@ def batch_throughput(assignment: str = "conv1d", workers: tuple[int, ...] = (1, 
                 rates[w].append(count / seconds * 60)
                 steady[w].append((count - w) / max(seconds - startup[w][-1], 1e-9) * 60)
                 cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / count)
+                if w == 1:
+                    calls.append(_call_seconds(Path(tmp) / f"out-{w}") / count)
     return Throughput(submissions=count, per_minute=_medians(rates), steady_per_minute=_medians(steady),
                       startup_seconds=_medians(startup), cpu_seconds_per_submission=statistics.median(cpu),
+                      call_seconds_per_submission=statistics.median(calls) if calls else 0.0,
                       machine_ratio=statistics.median(machine))
 
 
 def _medians(runs: dict[int, list[float]]) -> dict[int, float]:
     return {w: statistics.median(values) for w, values in runs.items()}
+
+
+def _call_seconds(out: Path) -> float:
+    """The seconds every graded call of the batch in `out` took, as its results.json files say."""
+    total = 0.0
+    for results in (out / "results").glob("*/results.json"):
+        for test in json.loads(results.read_text()).get("tests", []):
+            extra = test.get("extra_data")
+            total += (extra.get("seconds") or 0.0) if isinstance(extra, dict) else 0.0
+    return total
 
 
 def _batch(assignment: str, folder: Path, out: Path, workers: int) -> float:
@@ -131,7 +149,8 @@ def main() -> int:
               f"{result.startup_seconds[w]:.1f} s: {result.steady_per_minute[w]:6.1f}/min, "
               f"{60 / result.steady_per_minute[w]:.3f} s each; 500 submissions: {result.minutes_for(500, w):.1f} min")
     print(f"  ratio: {result.ratio:.2f}x (the machine's own, two spin loops at once: {result.machine_ratio:.2f}x); "
-          f"CPU time per submission: {result.cpu_seconds_per_submission:.2f} s; cores one worker keeps busy: "
+          f"CPU time per submission: {result.cpu_seconds_per_submission:.3f} s, of which in the submission's own "
+          f"calls: {result.call_seconds_per_submission:.3f} s; cores one worker keeps busy: "
           f"{result.per_minute[1] / 60 * result.cpu_seconds_per_submission:.2f}")
     return 0
 

@@ -142,17 +142,17 @@ def batch_section(runs: int) -> list[str]:
     load = os.getloadavg()[0]
     rows = ["| assignment | submissions | per minute, 1 worker / 2 | start-up, 2 workers | past the start-up, 2 workers: "
             "per minute | seconds per submission | 500 submissions, 2 workers | CPU seconds per submission | "
-            "2 workers / 1 |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "of which in the submission's calls | 2 workers / 1 |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     machine = []
     for name in list_assignments():
         result = batch_throughput(name, (1, 2), BATCH_SIZES.get(name, 240), max(1, runs // 2 + 1))
         machine.append(result.machine_ratio)
         steady = result.steady_per_minute[2]
         rows.append(f"| {name} | {result.submissions} | {result.per_minute[1]:.0f} / {result.per_minute[2]:.0f} | "
-                    f"{result.startup_seconds[2]:.1f} s | {steady:.0f} | {60 / steady:.2f} s | "
-                    f"{result.minutes_for(500, 2):.1f} min | {result.cpu_seconds_per_submission:.2f} s | "
-                    f"{result.ratio:.2f}x |")
+                    f"{result.startup_seconds[2]:.1f} s | {steady:.0f} | {60 / steady:.3f} s | "
+                    f"{result.minutes_for(500, 2):.1f} min | {result.cpu_seconds_per_submission:.3f} s | "
+                    f"{result.call_seconds_per_submission:.3f} s | {result.ratio:.2f}x |")
     return [*rows, "", f"Each class is `tools/synthetic_class.py` (correct, wrong, broken and crashing submissions, no "
             f"mutant that must time out), regraded with `--force`, the command's own start-up included. The start-up "
             f"is a class of one submission per worker (the command, each worker's slot and fork server, one grading "
@@ -160,7 +160,9 @@ def batch_section(runs: int) -> list[str]:
             f"extrapolated as start-up plus 498 at that rate. Load average {load:.1f} before; the machine's own ratio "
             f"for two CPU-bound processes at once: {statistics.median(machine):.2f}x. A batch worker grades in a slot "
             "of its own (`tools/grading_slot.py`), whose workers are forked from a fork server that loaded the "
-            "harness's and the handout's imports once. Command: `.venv/bin/python benchmarks/batch_throughput.py "
+            "harness's and the handout's imports once. The submission's calls are the seconds its results.json gives "
+            "each case, summed (with one worker): the student's code and the harness around it, which no grader saves. "
+            "Command: `.venv/bin/python benchmarks/batch_throughput.py "
             "--assignment NAME`."]
 
 

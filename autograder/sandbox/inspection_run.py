@@ -16,6 +16,7 @@ from .plan import Limits, cpu_budget
 from .runner import Budget, CallRequest, prepare_workspace, run_calls
 
 HARNESS = Path(inspection.__file__)
+_IMPORTS = spawn.harness_imports(HARNESS)  # the standard library's; read once, not per submission (4 ms)
 _FAILURE = {"timeout": "reading it took longer than the grader allows", "startup_timeout": "reading it timed out",
             "crashed": "reading it crashed the reader (it may be too large)",
             "not_run": "grading ran out of time before it could be read"}
@@ -37,7 +38,7 @@ def confined_inspector(base: Path, *, uid: int | None, memory_mb: int, timeout_s
         [outcome] = run_calls(workspace, [request], limits=Limits(cpu_seconds=cpu_budget(timeout_s, [timeout_s]),
                                                                   memory_mb=memory_mb),
                               startup_timeout_s=timeout_s, uid=uid, budget=budget,
-                              started=spawn.start(spawn.harness_imports(HARNESS), wait_for_server=False))
+                              started=spawn.start(_IMPORTS, wait_for_server=False))
         answer = outcome.value if outcome.status == "returned" and isinstance(outcome.value, dict) else {}
         reason = _FAILURE.get(outcome.status, "it could not be read within the grader's limits")
         return {path: _validated(answer.get(path), reason) for path in paths}

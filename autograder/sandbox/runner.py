@@ -24,6 +24,7 @@ submission's memory is also sampled from outside, as a second witness (`memory.p
 
 from __future__ import annotations
 
+import functools
 import os
 import select
 import shutil
@@ -261,8 +262,12 @@ class _Run:
         self.stop_on_failed_import, self.startup_timeout_s = stop_on_failed_import, startup_timeout_s
         self.reply_bytes = reply_bytes
         self.confinement = plan.confinement(limits, uid).model_dump()
-        # A forked worker has what its server loaded: the harness is read only for an interpreter.
-        self.preload = () if spawn.forking() else spawn.harness_imports(workspace.harness)
+
+    @functools.cached_property
+    def preload(self) -> tuple[str, ...]:
+        """What a worker this run starts itself loads. A forked worker has what its server loaded:
+        the harness is read only for an interpreter, and only when one starts."""
+        return () if spawn.forking() else spawn.harness_imports(self.workspace.harness)
 
 
 class _Lane:

@@ -193,6 +193,12 @@ SECTIONS: dict[str, tuple[str, Callable[[int], list[str]]]] = {
 }
 
 
+def _machine_speed() -> float:
+    """The issue's yardstick (#18), as a reading of how fast the machine is now."""
+    return statistics.median(wall([PYTHON, "-c", "import numpy, torch"], env={**os.environ, "OMP_NUM_THREADS": "1"})
+                             for _ in range(3))
+
+
 def _sections_of(text: str) -> dict[str, list[str]]:
     """The `## ` sections of docs/benchmarks.md, by title, each with its lines."""
     blocks: dict[str, list[str]] = {}
@@ -221,8 +227,11 @@ def main() -> int:
     blocks = _sections_of(doc.read_text()) if doc.is_file() else {}
     for key in args.only.split(","):
         title, section = SECTIONS[key]
+        when, speed = datetime.datetime.now().strftime('%Y-%m-%d %H:%M'), _machine_speed()
         rows = section(args.runs)
-        block = [f"## {title}", "", *rows, ""]
+        block = [f"## {title}", "", *rows, "", f"Run {when}, when `python -c \"import numpy, torch\"` took {speed:.2f} s "
+                 "(median of 3, just before): this shared machine's speed drifts by a third from one hour to the "
+                 "next, and every figure above with it. Compare figures taken at the same speed.", ""]
         print("\n".join(block), flush=True)
         blocks[title] = block
     if not args.no_write:

@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from ..results.markdown import code_span
+from .names import is_code
 
 MAX_ZIP_FILES = 2000
 MAX_ZIP_BYTES = 200 * 1024 * 1024
@@ -108,10 +109,10 @@ def open_inner_zips(root: Path, files: list[PurePosixPath], written: int) -> lis
 
 
 def _holds_code(archive: Path) -> bool:
-    """Whether the zip lists a .py or .ipynb, read from its directory alone; an unreadable one
+    """Whether the zip lists a .py or .ipynb (`names.is_code`), read from its directory alone; an unreadable one
     may, and opening it says why it cannot be."""
     try:
         with zipfile.ZipFile(archive) as zf:
-            return any(name.lower().endswith((".py", ".ipynb")) for name in zf.namelist())
+            return any(is_code(name) for name in zf.namelist())
     except (zipfile.BadZipFile, OSError, UnicodeDecodeError, ValueError):
         return True

@@ -5,6 +5,7 @@ of any name, next to anything else (notebooks, logs, data). Each graded file the
 comes, in order of preference, from:
 1. a file of that name (the one whose path ends like the spec's, else the shallowest);
 2. a file of that name once a browser's download suffix (`conv1D (1).py`) and case are ignored;
+   (a code file a browser gave another extension, `conv1D.py.txt`, has its own name back first;)
 3. the same name in the other form: a notebook for a .py, a .py export of a notebook;
    (when a file is not found so, the zips the upload holds are opened, and 1 to 3 look in them;)
 4. what a notebook's `%%writefile deeplearning/optim.py` cells write to it, else notebook cells
@@ -40,11 +41,11 @@ from pydantic import BaseModel, ConfigDict
 from ..files import copy_tree, regular_files
 from ..results.markdown import code_span
 from .archive import SubmissionError, extract_zip, open_inner_zips
+from .names import is_code, own_name
 from .notebook import FileFacts, ModulePart, NotebookMode, WrittenFile, describe, module_source, title_cells
 
 # (root, paths relative to it, mode) -> what each file defines; never raises for a file's content.
 Inspector = Callable[[Path, list[str], NotebookMode], dict[str, FileFacts]]
-_CODE = (".py", ".ipynb")
 _DOWNLOAD_SUFFIX = re.compile(r"\s*[(\[]\d+[)\]]$")  # "conv1D (1)", "conv1D(2)", "conv1D [3]"
 _LISTED = 12  # files named in the message for an upload that holds nothing gradable
 _MAX_HELPERS = 20  # .py files beside a graded file staged as the student's own modules
@@ -91,7 +92,8 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     `read_as_notebook`: graded files whose .py is composed from its definitions, as a notebook
     is, instead of being copied, each with why (Markdown, the start of its note)."""
     read_as_notebook = read_as_notebook or {}
-    candidates = unpack(upload, dest / "upload")
+    notes: list[str] = []
+    candidates = _without_added_extensions(dest / "upload", unpack(upload, dest / "upload"), notes)
     work = dest / "work"
     copy_tree(template_dir, work, skip=files)
     choices = {wanted: _by_name(wanted, candidates) for wanted in files}
@@ -100,9 +102,9 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     untouched = {w: c for w, c in choices.items() if c is not None and not c.parts
                  and _same_text(dest / "upload" / c.path, template_dir / w)}
     choices |= dict.fromkeys(untouched)
-    notes = []
     if any(c is None for c in choices.values()) and any(c.suffix.lower() == ".zip" for c in candidates):
-        candidates = _open_inner_zips(dest / "upload", candidates, notes)
+        candidates = _without_added_extensions(dest / "upload", _open_inner_zips(dest / "upload", candidates, notes),
+                                               notes)
     unchanged_paths = {u.path for u in untouched.values()}
     elsewhere = [c for c in candidates if c not in unchanged_paths]
     choices = {wanted: choice or _by_name(wanted, elsewhere) for wanted, choice in choices.items()}
@@ -180,6 +182,22 @@ def _taken(name: str) -> bool:
         return True
 
 
+def _without_added_extensions(root: Path, candidates: list[PurePosixPath], notes: list[str]) -> list[PurePosixPath]:
+    """The upload's files once each code file a browser renamed (`conv1D.py.txt`) has its own name
+    back, where nothing beside it has that name: read by it, and as what it is (a notebook)."""
+    out = []
+    for path in candidates:
+        named = path.with_name(own_name(path.name))
+        if named == path or os.path.lexists(root / named):  # a file, a folder or a link of that name
+            out.append(path)
+            continue
+        os.rename(root / path, root / named)
+        out.append(named)
+        notes.append(f"{code_span(path.as_posix())} is read as {code_span(named.as_posix())}: the "
+                     f"{code_span(path.name[len(named.name):])} at its end is what a browser adds to a file it downloads")
+    return sorted(out)
+
+
 def _open_inner_zips(root: Path, candidates: list[PurePosixPath], notes: list[str]) -> list[PurePosixPath]:
     """A file not found by name may be in a zip the student uploaded beside the rest (what was
     found outside every such zip stays chosen): the upload's files once its zips are opened."""
@@ -238,7 +256,7 @@ def _read(files: list[str], template_dir: Path, dest: Path, candidates: list[Pur
     and the template's notebooks."""
     paths = {f"upload/{c.path.as_posix()}" for w, c in choices.items() if c and (c.parts or w in as_notebooks)}
     if any(c is None for c in choices.values()):
-        paths |= {f"upload/{c.as_posix()}" for c in candidates if c.suffix.lower() in _CODE}
+        paths |= {f"upload/{c.as_posix()}" for c in candidates if is_code(c.name)}
     templates = dest / "template"
     for wanted in files:
         source = template_dir / wanted

@@ -57,6 +57,45 @@ def test_a_browsers_second_download_and_case_differences_are_the_file(tmp_path, 
     assert imported(s)["Convolution1d"] is not None
 
 
+@pytest.mark.parametrize("name", ["conv1D.py.txt", "conv1D (1).py.txt", "conv1D.py.JSON"])
+def test_an_extension_a_browser_added_is_undone(tmp_path, name):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {f"hw1/{name}": CONV1D, "hw1/notes.txt": "x"}))
+    own = name[:-len(".txt")] if name.endswith(".txt") else name[:-len(".JSON")]
+    assert s.found == {"conv1D.py": f"hw1/{own}"}
+    extension = name[len(own):]
+    assert s.notes[0] == (f"`hw1/{name}` is read as `hw1/{own}`: the `{extension}` at its end is what a browser adds "
+                          "to a file it downloads")
+    assert imported(s)["Convolution1d"] is not None
+
+
+def test_a_notebook_a_browser_saved_as_text_is_read_as_a_notebook(tmp_path):
+    up = upload(tmp_path, {"HW1 final.ipynb.txt": notebook(CONV1D, "A = Convolution1d(None)")})
+    s = staged(tmp_path, ["conv1D.py"], up)
+    assert s.found == {"conv1D.py": "HW1 final.ipynb"}
+    module = imported(s)
+    assert "Convolution1d" in module and "A" not in module  # composed from its definitions: a notebook
+
+
+def test_the_file_itself_wins_over_a_copy_a_browser_renamed(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"conv1D.py": CONV1D, "conv1D.py.txt": "STALE = 1\n"}))
+    assert s.found == {"conv1D.py": "conv1D.py"} and s.notes == []
+    assert (tmp_path / "dest/upload/conv1D.py.txt").is_file()  # left as it was
+
+
+def test_a_folder_of_the_renamed_files_own_name_stays(tmp_path):
+    s = staged(tmp_path, ["conv1D.py"], upload(tmp_path, {"conv1D.py/readme.md": "x", "conv1D.py.txt": CONV1D}))
+    assert (tmp_path / "dest/upload/conv1D.py.txt").is_file() and s.found == {"conv1D.py": "conv1D.py.txt"}
+
+
+def test_a_renamed_file_in_a_zip_inside_the_upload(tmp_path):
+    folder = upload(tmp_path, {"notes.md": "mine"})
+    with zipfile.ZipFile(folder / "code.zip", "w") as zf:
+        zf.writestr("conv1D.py.txt", CONV1D)
+    s = staged(tmp_path, ["conv1D.py"], folder)
+    assert s.found == {"conv1D.py": "code.zip/conv1D.py"}
+    assert imported(s)["Convolution1d"] is not None
+
+
 def test_a_single_file_or_a_zip_is_a_submission(tmp_path):
     single = tmp_path / "conv1D.py"
     single.write_text("A = 2\n")

@@ -13,7 +13,8 @@ comes, in order of preference, from:
 5. the one .py or notebook of the upload that defines what the template's version defines;
 6. else the untouched template: a missing file costs only the cases that use it.
 A file of that name that is the handout's own, unchanged, comes last, after step 5: a Colab
-student's work may be in notebook cells beside it. A .py that could not be imported as it is (a
+student's work may be in notebook cells beside it, or a Jupyter student's in the copy they made
+(`-Copy1`); a notebook whose code is the handout's counts as unchanged, though it ran. A .py that could not be imported as it is (a
 driver left outside `if __name__ == "__main__":` that fails or never ends) is staged again,
 read as a notebook (`read_as_notebook`).
 The .py files beside a chosen file in the upload come along, into the graded file's folder, as
@@ -112,11 +113,20 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     for wanted, choice in choices.items():
         if choice is not None and choice.parts and _unreadable(choice.path, facts, notes):
             choices[wanted] = None
+    # The handout's notebook, run but not edited (its outputs saved), beside the copy that holds the
+    # work (Jupyter's `-Copy1`): the same, once its code is read. Only then is the rest read.
+    if ran := {w: c for w, c in choices.items() if c is not None and _handouts_code(w, c, facts)}:
+        untouched |= ran
+        unchanged_paths |= {c.path for c in ran.values()}
+        elsewhere = [c for c in candidates if c not in unchanged_paths]
+        choices |= {wanted: _by_name(wanted, elsewhere) for wanted in ran}
+        facts |= _read(files, template_dir, dest, candidates, choices, notebook_mode, inspect, set(read_as_notebook),
+                       known=facts)
     used = {c.path for c in choices.values() if c is not None}
     found, copied, missing, described = {}, [], [], set()
     for wanted in files:
-        unchanged = "" if wanted not in untouched else \
-            f"{code_span(untouched[wanted].path.as_posix())} is the handout's, unchanged"
+        unchanged = "" if wanted not in untouched else f"{code_span(untouched[wanted].path.as_posix())} " + (
+            "holds the handout's code, unchanged" if wanted in ran else "is the handout's, unchanged")
         choice = choices[wanted] or _by_content(wanted, elsewhere, used, facts, unchanged) or untouched.get(wanted)
         if wanted in read_as_notebook and choice is not None and not choice.parts and choice.text is None \
                 and f"upload/{choice.path.as_posix()}" in facts:
@@ -250,21 +260,34 @@ def _by_name(wanted: str, candidates: list[PurePosixPath]) -> _Choice | None:
 
 def _read(files: list[str], template_dir: Path, dest: Path, candidates: list[PurePosixPath],
           choices: dict[str, _Choice | None], mode: NotebookMode, inspect: Inspector,
-          as_notebooks: set[str]) -> dict[str, FileFacts]:
-    """What inspection needs to read: the notebooks chosen by name (and the files of
-    `as_notebooks`), every code file of the upload when some graded file was not found by name,
-    and the template's notebooks."""
+          as_notebooks: set[str], known: dict[str, FileFacts] | None = None) -> dict[str, FileFacts]:
+    """What inspection needs to read, but what is `known` already: the notebooks chosen by name (and
+    the files of `as_notebooks`), every code file of the upload when some graded file was not
+    found by name, and the template's notebooks."""
+    known = known or {}
     paths = {f"upload/{c.path.as_posix()}" for w, c in choices.items() if c and (c.parts or w in as_notebooks)}
     if any(c is None for c in choices.values()):
         paths |= {f"upload/{c.as_posix()}" for c in candidates if is_code(c.name)}
     templates = dest / "template"
     for wanted in files:
         source = template_dir / wanted
-        if source.is_file() and (wanted.endswith(".ipynb") or any(c is None for c in choices.values())):
+        if source.is_file() and (wanted.endswith(".ipynb") or any(c is None for c in choices.values())) \
+                and f"template/{wanted}" not in known:
             (templates / wanted).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, templates / wanted)
             paths.add(f"template/{wanted}")
+    paths -= set(known)
     return inspect(dest, sorted(paths), mode) if paths else {}
+
+
+def _handouts_code(wanted: str, choice: _Choice, facts: dict[str, FileFacts]) -> bool:
+    """Whether the notebook chosen for the notebook `wanted` runs exactly the handout's code."""
+    if not wanted.endswith(".ipynb") or not choice.parts or choice.parts[0].cells:
+        return False
+    theirs, handout = facts.get(f"upload/{choice.path.as_posix()}"), facts.get(f"template/{wanted}")
+    if theirs is None or handout is None or "unreadable" in (theirs.kind, handout.kind):
+        return False
+    return [(c.source, c.statements) for c in theirs.cells] == [(c.source, c.statements) for c in handout.cells]
 
 
 def _by_content(wanted: str, candidates: list[PurePosixPath], used: set[PurePosixPath],

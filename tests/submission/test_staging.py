@@ -2,6 +2,7 @@
 renamed by a browser, as a notebook, as cells pasted from a module, or by what they define; a
 missing file is the untouched template; an upload with nothing gradable gets one message."""
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -218,6 +219,44 @@ def test_a_notebook_graded_file_may_come_as_its_py_export(tmp_path):
     assert s.found == {"hw.ipynb": "hw.py"}
     assert imported(s, "hw.py")["f"](4.0) == 2.0  # read as a notebook: the loop does not run
     assert "`hw.py`, line 2: `%matplotlib inline` is an IPython command; it was skipped" in s.notes  # no "cell 1"
+
+
+HANDOUT_NB = ("import math", "def f(x):\n    raise NotImplementedError", "f(2)")
+
+
+def _ran(text: str) -> str:
+    """The notebook as Jupyter saves it once its cells ran: execution counts and outputs."""
+    nb = json.loads(text)
+    for number, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+        cell["execution_count"] = number + 1
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ran\n"]}]
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["My answer to (c)."]})
+    return json.dumps(nb)
+
+
+def test_the_handouts_notebook_run_but_not_edited_yields_to_the_copy_that_holds_the_work(tmp_path):
+    template = upload(tmp_path, {"hw.ipynb": notebook(*HANDOUT_NB)}, name="template")
+    up = upload(tmp_path, {"hw.ipynb": _ran(notebook(*HANDOUT_NB)),
+                           "hw-Copy1.ipynb": notebook("import math", "def f(x):\n    return math.sqrt(x)", "f(2)")})
+    s = staged(tmp_path, ["hw.ipynb"], up, template)
+    assert s.found == {"hw.ipynb": "hw-Copy1.ipynb"}
+    assert s.notes[0].startswith("`hw.ipynb` holds the handout's code, unchanged: grading `hw-Copy1.ipynb`")
+    assert imported(s, "hw.py")["f"](4.0) == 2.0
+
+
+def test_the_handouts_notebook_run_and_alone_is_graded_as_it_is(tmp_path):
+    template = upload(tmp_path, {"hw.ipynb": notebook(*HANDOUT_NB)}, name="template")
+    s = staged(tmp_path, ["hw.ipynb"], upload(tmp_path, {"hw.ipynb": _ran(notebook(*HANDOUT_NB))}), template)
+    assert s.found == {"hw.ipynb": "hw.ipynb"} and not s.missing
+
+
+def test_a_notebook_with_one_line_of_work_is_the_students_beside_any_copy(tmp_path):
+    template = upload(tmp_path, {"hw.ipynb": notebook(*HANDOUT_NB)}, name="template")
+    up = upload(tmp_path, {"hw.ipynb": _ran(notebook("import math", "def f(x):\n    return math.sqrt(x)", "f(2)")),
+                           "hw-Copy1.ipynb": notebook(*HANDOUT_NB)})
+    s = staged(tmp_path, ["hw.ipynb"], up, template)
+    assert s.found == {"hw.ipynb": "hw.ipynb"}
+    assert imported(s, "hw.py")["f"](4.0) == 2.0
 
 
 def test_a_missing_graded_file_is_the_untouched_template(tmp_path):

@@ -48,7 +48,7 @@ def inspect(files, mode=DEFINITIONS_MODE):
 def _facts(path, mode):
     try:
         with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
+            text = f.read().decode("utf-8-sig")  # a byte-order mark (Windows editors) is no part of it
     except (OSError, UnicodeDecodeError) as exc:
         return _unreadable(f"it cannot be read as UTF-8 text ({type(exc).__name__})")
     if path.endswith(".ipynb"):

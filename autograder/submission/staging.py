@@ -164,7 +164,7 @@ def stage(files: list[str], template_dir: Path, upload: Path, dest: Path, uid: i
     if uid is not None:
         _chown_tree(work, uid)
     return StagedSubmission(root=work, found=found, copied=copied, missing=missing, notes=notes,
-                            nothing_found="" if found else _nothing_found(files, candidates))
+                            nothing_found="" if found else _nothing_found(files, candidates, facts))
 
 
 def _stage_helpers(upload: Path, candidates: list[PurePosixPath], work: Path, found: dict[str, PurePosixPath]) -> None:
@@ -388,10 +388,18 @@ def _write_template(wanted: str, template_dir: Path, module: Path, facts: dict[s
     module.write_text(part.whole if part.whole is not None else module_source([part]))
 
 
-def _nothing_found(files: list[str], candidates: list[PurePosixPath]) -> str:
+def _nothing_found(files: list[str], candidates: list[PurePosixPath], facts: dict[str, FileFacts]) -> str:
     wanted = ", ".join(code_span(f) for f in files)
     if not candidates:
         return f"Your submission is empty. This assignment grades {wanted}."
+    unreadable = [(c, f.error) for c in candidates
+                  if (f := facts.get(f"upload/{c.as_posix()}")) is not None and f.kind == "unreadable"]
+    if unreadable:  # the file is there: what is wrong is in it
+        path, error = unreadable[0]
+        others = f" (and {len(unreadable) - 1} other code files)" if len(unreadable) > 1 else ""
+        return (f"Nothing in your submission could be graded: {code_span(path.as_posix())}{others} could not be read: "
+                f"{error}. This assignment grades {wanted}: upload the file as your editor saves it, or a zip of the "
+                "folder that holds it.")
     held = ", ".join(code_span(c.as_posix()) for c in candidates[:_LISTED])
     more = f" and {len(candidates) - _LISTED} more" if len(candidates) > _LISTED else ""
     names = [c.name for c in candidates]

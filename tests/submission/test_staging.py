@@ -282,6 +282,22 @@ def test_an_unreadable_notebook_is_named_and_not_graded(tmp_path):
     assert s.found == {}
     assert s.notes == ["`conv1D.ipynb` was not graded: it is not valid JSON (Expecting property name enclosed in "
                        "double quotes: line 1 column 2 (char 1))"]
+    assert s.nothing_found == (
+        "Nothing in your submission could be graded: `conv1D.ipynb` could not be read: it is not valid JSON "
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1)). This assignment grades "
+        "`conv1D.py`: upload the file as your editor saves it, or a zip of the folder that holds it.")
+
+
+def test_a_byte_order_mark_is_no_part_of_a_notebook_or_a_py(tmp_path):
+    up = tmp_path / "up"
+    up.mkdir()
+    (up / "HW1.ipynb").write_text(notebook(CONV1D), encoding="utf-8-sig")  # as some Windows editors save
+    s = staged(tmp_path, ["conv1D.py"], up)
+    assert s.found == {"conv1D.py": "HW1.ipynb"} and imported(s)["Convolution1d"] is not None
+    (up / "HW1.ipynb").unlink()
+    (up / "conv1D_final.py").write_text(CONV1D, encoding="utf-8-sig")
+    s = staged(tmp_path, ["conv1D.py"], up, dest="again")
+    assert s.found == {"conv1D.py": "conv1D_final.py"}
 
 
 def test_full_mode_from_the_spec_runs_the_notebook_in_full(tmp_path):

@@ -109,8 +109,8 @@ def open_inner_zips(root: Path, files: list[PurePosixPath], written: int) -> lis
 
 
 def _holds_code(archive: Path) -> bool:
-    """Whether the zip lists a .py or .ipynb (`names.is_code`), read from its directory alone; an unreadable one
-    may, and opening it says why it cannot be."""
+    """Whether the zip lists a .py or .ipynb (`names.is_code`), read from its directory alone; an
+    unreadable one may, and opening it says why it cannot be."""
     try:
         with zipfile.ZipFile(archive) as zf:
             return any(is_code(name) for name in zf.namelist())

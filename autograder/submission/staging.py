@@ -14,9 +14,9 @@ comes, in order of preference, from:
 6. else the untouched template: a missing file costs only the cases that use it.
 A file of that name that is the handout's own, unchanged, comes last, after step 5: a Colab
 student's work may be in notebook cells beside it, or a Jupyter student's in the copy they made
-(`-Copy1`); a notebook whose code is the handout's counts as unchanged, though it ran. A .py that could not be imported as it is (a
-driver left outside `if __name__ == "__main__":` that fails or never ends) is staged again,
-read as a notebook (`read_as_notebook`).
+(`-Copy1`); a notebook whose code is the handout's counts as unchanged, though it ran. A .py
+that could not be imported as it is (a driver left outside `if __name__ == "__main__":` that
+fails or never ends) is staged again, read as a notebook (`read_as_notebook`).
 The .py files beside a chosen file in the upload come along, into the graded file's folder, as
 modules it may import (`from helpers import pad`), unless the handout, Python or an installed
 library has a module of that name.

@@ -203,8 +203,9 @@ def _without_added_extensions(root: Path, candidates: list[PurePosixPath], notes
             continue
         os.rename(root / path, root / named)
         out.append(named)
-        notes.append(f"{code_span(path.as_posix())} is read as {code_span(named.as_posix())}: the "
-                     f"{code_span(path.name[len(named.name):])} at its end is what a browser adds to a file it downloads")
+        added = code_span(path.name[len(named.name):])
+        notes.append(f"{code_span(path.as_posix())} is read as {code_span(named.as_posix())}: the {added} at its end "
+                     "is what a browser adds to a file it downloads")
     return sorted(out)
 
 
